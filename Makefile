@@ -1,0 +1,44 @@
+# Two commands do all set-up on a fresh machine:
+#   make book   - virtual environment, install, execute every chapter (PROFILE=quick), render HTML
+#   make test   - virtual environment, install, run the test suite
+VENV ?= .venv
+PYTHON ?= python3
+PROFILE ?= quick
+# torch and torchvision versions that work together (on this project's CPU machines they install from disk).
+TORCH ?= torch==2.14.1 torchvision==0.29.1
+BIN := $(VENV)/bin
+
+# Data root: $ADVCLUST_DATA if set, else the shared copy beside the repository, else ./data.
+ADVCLUST_DATA ?= $(if $(wildcard ../shared/data),$(abspath ../shared/data),$(abspath data))
+export ADVCLUST_DATA
+export OMP_NUM_THREADS ?= $(shell nproc 2>/dev/null || echo 2)
+export MPLBACKEND ?= Agg
+
+.PHONY: book test check-notebooks sync-notebooks bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet $(TORCH)
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+book: $(BIN)/.installed
+	$(BIN)/advclust book --profile $(PROFILE)
+
+test: $(BIN)/.installed
+	$(BIN)/python -m pytest -q
+
+# CI: every chapter's .py and .ipynb agree, and no committed .ipynb carries outputs.
+check-notebooks: $(BIN)/.installed
+	$(BIN)/python -m advclust.notebooks check
+
+# After editing notebooks/*.py: refresh the paired .ipynb files.
+sync-notebooks: $(BIN)/.installed
+	$(BIN)/jupytext --sync notebooks/*.py
+
+bench: $(BIN)/.installed
+	$(BIN)/advclust bench
+
+clean:
+	rm -rf _build chapters

@@ -1,0 +1,122 @@
+"""Dataset registry: ``load(name, ...)`` returns a :class:`Dataset` of in-memory tensors.
+
+Each dataset family lives in its own module and registers its loaders with
+:func:`register`. Data roots resolve in this order: an explicit ``root``
+argument, the ``ADVCLUST_DATA`` environment variable, then ``./data``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from advclust.errors import UserInputError, check_choice
+
+#: A sampler draws ``n`` fresh training inputs on ``device`` from torch's global RNG.
+Sampler = Callable[[int, torch.device], torch.Tensor]
+
+
+@dataclass
+class Dataset:
+    """Inputs and integer labels of one dataset, with what a chapter needs to describe it."""
+
+    name: str
+    inputs: torch.Tensor
+    labels: torch.Tensor
+    n_clusters: int
+    source: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+    #: Endless training sampler for synthetic sets; ``None`` for finite datasets.
+    sampler: Sampler | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.inputs) != len(self.labels):
+            raise ValueError(f"{self.name}: {len(self.inputs)} inputs but {len(self.labels)} labels")
+
+    def __len__(self) -> int:
+        return len(self.inputs)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Shape of one input."""
+        return tuple(self.inputs.shape[1:])
+
+    @property
+    def training_source(self) -> torch.Tensor | Sampler:
+        """What a method trains on: the endless sampler if there is one, else the inputs."""
+        return self.sampler if self.sampler is not None else self.inputs
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A registered dataset: its loader and how to describe and find it."""
+
+    name: str
+    loader: Callable[..., Dataset]
+    description: str
+    needs_root: bool = False
+
+    @property
+    def options(self) -> list[str]:
+        return [p for p in inspect.signature(self.loader).parameters if p != "root"]
+
+
+class DataNotFoundError(FileNotFoundError):
+    """A dataset's files are missing; the message names the paths searched and the fetch command."""
+
+
+_REGISTRY: dict[str, DatasetSpec] = {}
+
+
+def register(name: str, *, description: str, needs_root: bool = False):
+    """Decorator registering ``loader`` under ``name``."""
+
+    def decorate(loader: Callable[..., Dataset]) -> Callable[..., Dataset]:
+        if name in _REGISTRY:
+            raise RuntimeError(f"dataset {name!r} registered twice")
+        _REGISTRY[name] = DatasetSpec(name, loader, description, needs_root)
+        return loader
+
+    return decorate
+
+
+def names() -> list[str]:
+    """Names of every registered dataset."""
+    return sorted(_REGISTRY)
+
+
+def spec(name: str) -> DatasetSpec:
+    """The registry entry of ``name``; unknown names raise listing the valid ones."""
+    return _REGISTRY[check_choice("dataset", name, _REGISTRY)]
+
+
+def load(name: str, **options: Any) -> Dataset:
+    """Load dataset ``name``; unknown names or options raise :class:`UserInputError`."""
+    entry = spec(name)
+    unknown = sorted(set(options) - set(entry.options) - {"root"})
+    if unknown:
+        raise UserInputError(
+            f"dataset {name!r} has no option {', '.join(map(repr, unknown))}; "
+            f"valid options: {', '.join(entry.options) or '(none)'}"
+        )
+    return entry.loader(**options)
+
+
+def data_root(root: str | os.PathLike | None = None) -> Path:
+    """The data root: ``root`` if given, else ``$ADVCLUST_DATA``, else ``./data``."""
+    if root is not None:
+        return Path(root)
+    if os.environ.get("ADVCLUST_DATA"):
+        return Path(os.environ["ADVCLUST_DATA"])
+    return Path("data")
+
+
+# Importing the family modules registers their datasets.
+from advclust.data import synthetic  # noqa: E402,F401
+from advclust.data import images, usps, faces, features  # noqa: E402,F401

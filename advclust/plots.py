@@ -1,0 +1,108 @@
+"""Figure helpers for the chapters (matplotlib)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+from matplotlib.figure import Figure
+
+REAL_COLOUR, FAKE_COLOUR = "tab:orange", "tab:green"
+
+#: Learning-curve panels: (title, history columns, log scale?)
+PFCA_CURVES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
+    ("entropy bound (cross-entropy of C on G)", ("entropy_bound", "classifier_loss"), True),
+    ("Wasserstein estimate and eta", ("wasserstein", "eta"), False),
+    ("fake-label accuracy", ("fake_accuracy",), False),
+    ("evaluated clustering", ("acc", "nmi", "ari"), False),
+)
+
+
+def grid(extent: float, resolution: int) -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
+    """A square grid over [-extent, extent]^2: mesh arrays and the points as a tensor."""
+    axis = np.linspace(-extent, extent, resolution)
+    xx, yy = np.meshgrid(axis, axis)
+    return xx, yy, torch.tensor(np.stack([xx.ravel(), yy.ravel()], axis=1), dtype=torch.float32)
+
+
+def critic_and_samples(ax: plt.Axes, model, real: torch.Tensor, extent: float = 2.0,
+                       resolution: int = 120, n_fake: int = 512) -> None:
+    """Contour lines of D with real (orange) and generated (green) points, as 002's supplement Fig. 2."""
+    xx, yy, points = grid(extent, resolution)
+    values = model.critic_values(points).numpy().reshape(xx.shape)
+    ax.contour(xx, yy, values, levels=12, linewidths=0.7, cmap="viridis")
+    fake, _ = model.generate(n_fake)
+    ax.scatter(*real[:n_fake].T, marker="+", s=12, c=REAL_COLOUR, linewidths=0.6, label="real")
+    ax.scatter(*fake.T, marker="+", s=12, c=FAKE_COLOUR, linewidths=0.6, label="generated")
+    ax.set_xlim(-extent, extent)
+    ax.set_ylim(-extent, extent)
+    ax.set_aspect("equal")
+
+
+def clustering_surface(ax: plt.Axes, model, extent: float = 2.0, resolution: int = 200,
+                       real: torch.Tensor | None = None) -> None:
+    """Each region of the plane coloured by the cluster the model assigns to it."""
+    xx, yy, points = grid(extent, resolution)
+    labels = model.predict(points).reshape(xx.shape)
+    n = getattr(model, "n_clusters", int(labels.max()) + 1)
+    ax.pcolormesh(xx, yy, labels, cmap=plt.get_cmap("tab10", n), vmin=-0.5, vmax=n - 0.5, shading="auto")
+    if real is not None:
+        ax.scatter(*real[:512].T, s=1, c="black")
+    ax.set_aspect("equal")
+
+
+def synthetic_dynamics(model, real: torch.Tensor, steps: Sequence[int] | None = None, extent: float = 2.0) -> Figure:
+    """Critic contours with samples (top) and clustering surfaces (bottom) at snapshot ``steps``."""
+    steps = sorted(steps or model.snapshots_)
+    fig, axes = plt.subplots(2, len(steps), figsize=(2.6 * len(steps), 5.4), squeeze=False)
+    for column, step in enumerate(steps):
+        snapshot = model.at_snapshot(step)
+        critic_and_samples(axes[0, column], snapshot, real, extent)
+        clustering_surface(axes[1, column], snapshot, extent)
+        axes[0, column].set_title(f"after {step} iterations", fontsize=9)
+        for ax in axes[:, column]:
+            ax.set_xticks([])
+            ax.set_yticks([])
+    axes[0, 0].set_ylabel("critic, real, generated")
+    axes[1, 0].set_ylabel("clustering surface")
+    fig.tight_layout()
+    return fig
+
+
+def learning_curves(history: pd.DataFrame, panels=PFCA_CURVES, title: str | None = None) -> Figure:
+    """One panel per group of history columns, against the iteration count."""
+    panels = [p for p in panels if any(c in history for c in p[1])]
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.4 * len(panels), 2.8), squeeze=False)
+    for ax, (name, columns, log) in zip(axes[0], panels):
+        for column in columns:
+            if column in history:
+                series = history[column].dropna()
+                ax.plot(series.index, series.values, label=column, marker="." if len(series) < 30 else None)
+        ax.set_title(name, fontsize=9)
+        ax.set_xlabel("generator iterations")
+        if log:
+            ax.set_yscale("log")
+        ax.legend(fontsize=7)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def metric_bars(table: pd.DataFrame, metrics: Sequence[str] = ("acc", "nmi", "ari"), title: str | None = None) -> Figure:
+    """Grouped bars of ``metrics`` (columns of ``table``) for each row of ``table``."""
+    fig, ax = plt.subplots(figsize=(1.2 * len(table) + 2, 3))
+    width = 0.8 / len(metrics)
+    positions = np.arange(len(table))
+    for i, metric in enumerate(metrics):
+        ax.bar(positions + i * width, table[metric], width, label=metric)
+    ax.set_xticks(positions + width * (len(metrics) - 1) / 2, [str(i) for i in table.index])
+    ax.set_ylim(min(0, float(table[list(metrics)].min().min())), 1.05)
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,56 @@
+"""Profiles: ``params/<profile>.yaml`` holds the parameters of each run and each chapter.
+
+``paper`` is the papers' protocol (meant for a GPU); ``quick`` is the same code
+on a budget that executes the whole book on a 2-core CPU inside CI. A
+chapter's own defaults are the paper's settings; a profile only overrides.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from advclust.errors import check_choice
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def params_dir() -> Path:
+    """Folder of the profile files: ``$ADVCLUST_PARAMS`` or the repository's ``params/``."""
+    folder = Path(os.environ.get("ADVCLUST_PARAMS", REPO_ROOT / "params"))
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no profile folder at {folder}; run from a clone of the advclust repository "
+                                "or set ADVCLUST_PARAMS to its params/ folder")
+    return folder
+
+
+def names() -> list[str]:
+    """The available profiles."""
+    return sorted(p.stem for p in params_dir().glob("*.yaml"))
+
+
+@lru_cache(maxsize=None)
+def _read(path: Path, mtime: float) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text()) or {}
+
+
+def load(profile: str) -> dict[str, Any]:
+    """The whole profile ``profile`` as a dict; unknown names raise listing the valid ones."""
+    check_choice("profile", profile, names())
+    path = params_dir() / f"{profile}.yaml"
+    return _read(path, path.stat().st_mtime)
+
+
+def run_params(profile: str, method: str, dataset: str) -> dict[str, Any]:
+    """Hyperparameters of ``method`` on ``dataset`` under ``profile`` (empty: the method's defaults)."""
+    runs = load(profile).get("runs", {})
+    return dict(runs.get(method, {}).get(dataset, {}))
+
+
+def notebook_params(profile: str, chapter: str) -> dict[str, Any]:
+    """Papermill parameters of ``chapter`` (e.g. ``01_synthetic_gaussians``) under ``profile``."""
+    return dict(load(profile).get("notebooks", {}).get(chapter, {}))

@@ -1,0 +1,188 @@
+"""Runs and their records: fit a method on a dataset, score it, and keep a JSON record.
+
+A record holds everything needed to trust or repeat a number: method,
+dataset, profile, every hyperparameter, seed, metrics, wall time, device,
+library versions and the git commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+import advclust
+from advclust import data, methods
+from advclust.errors import UserInputError
+from advclust.training import resolve_device, seed_everything  # noqa: F401  (re-exported: seeds and devices)
+
+METRICS = ("acc", "purity", "nmi", "ari")
+
+
+def make_estimator(method: str, params: dict[str, Any] | None = None) -> methods.NeuralClusterer:
+    """The estimator of ``method`` with ``params``; unknown parameter names raise listing the valid ones."""
+    params = dict(params or {})
+    valid = methods.parameters(method)
+    unknown = sorted(set(params) - set(valid))
+    if unknown:
+        raise UserInputError(f"method {method!r} has no parameter {', '.join(map(repr, unknown))}; "
+                             f"valid parameters: {', '.join(valid)}")
+    estimator = methods.get(method)(**params)
+    if hasattr(estimator, "validate_params"):
+        estimator.validate_params()  # fail before any data is loaded or training starts
+    return estimator
+
+
+def fit_run(
+    method: str, dataset: str | data.Dataset, params: dict[str, Any] | None = None, seed: int = 0,
+    profile: str = "custom", dataset_options: dict[str, Any] | None = None,
+    eval_dataset: str | data.Dataset | None = None, callbacks: Sequence = (),
+) -> tuple[dict[str, Any], Any, data.Dataset]:
+    """Fit ``method`` on ``dataset`` with ``seed``; return (record, fitted estimator, evaluation data).
+
+    The estimator trains on ``dataset.training_source`` and is scored on ``eval_dataset``
+    (default: the dataset itself, as the papers do for unsupervised clustering).
+    """
+    params = {**dict(params or {}), "seed": seed}
+    estimator = make_estimator(method, params)
+    train_data = dataset if isinstance(dataset, data.Dataset) else data.load(dataset, **(dataset_options or {}))
+    if eval_dataset is None:
+        eval_data = train_data
+    else:
+        eval_data = eval_dataset if isinstance(eval_dataset, data.Dataset) else data.load(eval_dataset)
+    if "n_clusters" in estimator.get_params() and "n_clusters" not in params:
+        estimator.set_params(n_clusters=train_data.n_clusters)
+    started = time.perf_counter()
+    estimator.fit(train_data.training_source, eval_set=(eval_data.inputs, eval_data.labels), callbacks=callbacks)
+    wall = time.perf_counter() - started
+    scores = estimator.evaluate(eval_data.inputs, eval_data.labels)
+    record = {
+        "method": method,
+        "dataset": train_data.name,
+        "eval_dataset": eval_data.name,
+        "dataset_options": dict(dataset_options or {}),
+        "profile": profile,
+        "seed": seed,
+        "params": _jsonable(estimator.get_params()),
+        "metrics": scores,
+        "wall_seconds": round(wall, 3),
+        "device": device_description(estimator.device_),
+        "versions": versions(),
+        "commit": git_commit(),
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+    return record, estimator, eval_data
+
+
+def run(method: str, dataset: str | data.Dataset, params: dict[str, Any] | None = None, seed: int = 0,
+        profile: str = "custom", **options: Any) -> dict[str, Any]:
+    """Fit and score one run; return its JSON-serialisable record."""
+    return fit_run(method, dataset, params, seed, profile, **options)[0]
+
+
+def run_many(method: str, dataset: str | data.Dataset, params: dict[str, Any] | None = None,
+             seeds: Iterable[int] = range(3), profile: str = "custom", out: str | os.PathLike | None = None,
+             **options: Any) -> list[dict[str, Any]]:
+    """One run per seed; records are written under ``out`` as they finish when it is given."""
+    records = []
+    for seed in seeds:
+        record = run(method, dataset, params, seed, profile, **options)
+        if out is not None:
+            write_record(record, out)
+        records.append(record)
+    return records
+
+
+def summarize(records: Sequence[dict[str, Any]], metrics: Sequence[str] = METRICS) -> pd.DataFrame:
+    """Min / max / median / mean / std of each metric over runs, grouped by method and dataset, like the papers' tables."""
+    rows = [{"method": r["method"], "dataset": r["dataset"], "profile": r["profile"], "seed": r["seed"],
+             **{m: r["metrics"].get(m, np.nan) for m in metrics}} for r in records]
+    frame = pd.DataFrame(rows)
+    grouped = frame.groupby(["method", "dataset", "profile"])[list(metrics)]
+    summary = grouped.agg(["min", "max", "median", "mean", "std"])
+    summary.insert(0, ("runs", ""), grouped.size())
+    return summary
+
+
+def record_filename(record: dict[str, Any]) -> str:
+    return f"{record['method']}_{record['dataset']}_{record['profile']}_seed{record['seed']}.json"
+
+
+def write_record(record: dict[str, Any], directory: str | os.PathLike) -> Path:
+    """Write ``record`` as JSON under ``directory`` atomically; return its path."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / record_filename(record)
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w") as stream:
+            json.dump(record, stream, indent=2, sort_keys=True)
+            stream.write("\n")
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_records(directory: str | os.PathLike = "results", method: str | None = None,
+                 dataset: str | None = None, profile: str | None = None) -> list[dict[str, Any]]:
+    """Records under ``directory`` (recursively), optionally filtered."""
+    records = []
+    for path in sorted(Path(directory).rglob("*.json")):
+        record = json.loads(path.read_text())
+        if not isinstance(record, dict) or "metrics" not in record:
+            continue
+        if all(v is None or record.get(k) == v for k, v in (("method", method), ("dataset", dataset), ("profile", profile))):
+            records.append(record)
+    return records
+
+
+def device_description(device: torch.device) -> str:
+    if device.type == "cuda":
+        return f"cuda: {torch.cuda.get_device_name(device)}"
+    return f"cpu: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
+
+
+def versions() -> dict[str, str]:
+    import scipy
+    import sklearn
+
+    return {"advclust": advclust.__version__, "python": platform.python_version(), "torch": torch.__version__,
+            "numpy": np.__version__, "scipy": scipy.__version__, "scikit-learn": sklearn.__version__,
+            "pandas": pd.__version__}
+
+
+def git_commit() -> str | None:
+    """The current commit of the repository, with ``+dirty`` when there are uncommitted changes."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
+        if commit.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return commit.stdout.strip() + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (np.generic,)):
+        return value.item()
+    return value

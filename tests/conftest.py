@@ -1,0 +1,24 @@
+"""Shared test set-up: a small thread count and the shared real-data root."""
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+# Tests and CI read the real datasets from ../shared/data unless told otherwise.
+if SHARED_DATA.is_dir():
+    os.environ.setdefault("ADVCLUST_DATA", str(SHARED_DATA))
+torch.set_num_threads(min(2, os.cpu_count() or 1))
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The shared real-data root; skips the test where it is absent."""
+    root = Path(os.environ.get("ADVCLUST_DATA", SHARED_DATA))
+    if not root.is_dir():
+        pytest.skip(f"no data root at {root}")
+    return root
