@@ -8,6 +8,7 @@ library versions and the git commit.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import platform
@@ -116,7 +117,10 @@ def summarize(records: Sequence[dict[str, Any]], metrics: Sequence[str] = METRIC
 
 
 def record_filename(record: dict[str, Any]) -> str:
-    return f"{record['method']}_{record['dataset']}_{record['profile']}_seed{record['seed']}.json"
+    """``method_dataset_profile_seedN_<hash of the hyperparameters>.json``: runs differing in any parameter never collide."""
+    settings = {k: v for k, v in record["params"].items() if k not in ("seed", "progress")}
+    digest = hashlib.sha1(json.dumps([settings, record.get("dataset_options")], sort_keys=True).encode()).hexdigest()[:8]
+    return f"{record['method']}_{record['dataset']}_{record['profile']}_seed{record['seed']}_{digest}.json"
 
 
 def write_record(record: dict[str, Any], directory: str | os.PathLike) -> Path:

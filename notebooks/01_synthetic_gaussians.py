@@ -55,7 +55,7 @@ batch_size = 100  # the reference implementation's batch (the paper is silent)
 eval_every = 1000  # evaluate ACC/NMI/ARI on the fixed evaluation set every this many iterations
 n_eval = 5000  # size of the fixed-seed evaluation set
 device = "auto"  # "auto" picks CUDA when present
-save_records_to = ""  # folder for JSON run records ("" = do not write)
+save_records_to = ""  # folder for JSON run records; empty: do not write
 
 # %%
 import matplotlib.pyplot as plt

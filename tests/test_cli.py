@@ -43,7 +43,7 @@ def test_run_writes_a_record(tmp_path, capsys):
             "--set", "n_iterations=3", "--set", "hidden=[16,16,16]", "--set", "progress=false", "--set", "eval_every=0"]
     assert main(argv) == 0
     records = sorted(tmp_path.glob("*.json"))
-    assert [p.name for p in records] == ["pfca_gaussians8_quick_seed0.json", "pfca_gaussians8_quick_seed1.json"]
+    assert [p.name[:-14] for p in records] == ["pfca_gaussians8_quick_seed0", "pfca_gaussians8_quick_seed1"]
     record = json.loads(records[0].read_text())
     assert record["params"]["n_iterations"] == 3 and record["params"]["hidden"] == [16, 16, 16]
     assert set(record["metrics"]) == {"acc", "purity", "nmi", "ari"}

@@ -9,7 +9,7 @@ from advclust.methods import PFCA
 from advclust.training import CHECKPOINT_NAME
 
 # Small but real: narrow networks and few iterations, sized to run in seconds on 2 CPU cores.
-SMALL = dict(n_clusters=8, hidden=(64, 64, 64), lr=1e-3, gp_weight=10.0, batch_size=100, progress=False)
+SMALL = dict(n_clusters=8, hidden=(128, 128, 128), lr=1e-3, gp_weight=1.0, batch_size=100, progress=False)
 
 
 @pytest.fixture(scope="module")
@@ -18,12 +18,12 @@ def gaussians():
 
 
 def test_short_run_without_noise_clusters_the_blobs(gaussians):
-    model = PFCA(noise_dim=0, n_iterations=1500, eta_tau=500, seed=0, **SMALL)
+    model = PFCA(noise_dim=0, n_iterations=800, eta_tau=400, seed=0, **SMALL)
     model.fit(gaussians.training_source, eval_set=(gaussians.inputs, gaussians.labels))
     assert model.evaluate(gaussians.inputs, gaussians.labels)["acc"] >= 0.95
     history = model.history_
     assert {"critic_loss", "wasserstein", "classifier_loss", "fake_accuracy", "eta", "acc"} <= set(history.columns)
-    assert history.index[-1] == 1500
+    assert history.index[-1] == 800
 
 
 def test_predict_proba_is_a_distribution(gaussians):

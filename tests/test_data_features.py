@@ -1,0 +1,98 @@
+"""ResNet feature extraction end to end, with randomly initialised weights saved as a local file."""
+
+import json
+import shutil
+from urllib.error import URLError
+
+import pytest
+import torch
+import torchvision
+
+from advclust.data import DataNotFoundError, load
+from advclust.data.features import build_network, extract_features, extract_to_cache, load_features, preprocessing
+from advclust.data.sources import DataCorruptedError
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _temporary_cache(tmp_path_factory):
+    """Caches go to a temporary folder, never into the shared data or the home folder."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ADVCLUST_CACHE", str(tmp_path_factory.mktemp("cache")))
+        yield
+
+
+def random_weights(model: str, path):
+    torch.manual_seed(0)
+    torch.save(torchvision.models.get_model(model, weights=None).state_dict(), path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def digits_features(tmp_path_factory):
+    """ResNet-18 features of the 1,797 digits at 32x32, cached in a temporary data root."""
+    root = tmp_path_factory.mktemp("features-root")
+    weights = random_weights("resnet18", root / "resnet18-random.pt")
+    path = extract_to_cache("digits", "resnet18", weights=weights, root=root, device="cpu", batch_size=600,
+                            image_size=32, progress=False)
+    assert path == root / "features" / "digits-all-resnet18.pt"
+    return root
+
+
+def test_extract_and_load_end_to_end(digits_features):
+    with pytest.warns(UserWarning, match="not torchvision's ImageNet IMAGENET1K_V1"):
+        features = load_features("digits", "resnet18", root=digits_features)
+    assert features.inputs.shape == (1797, 512) and features.inputs.dtype == torch.float32
+    assert torch.isfinite(features.inputs).all() and features.inputs.std() > 0
+    assert torch.equal(features.labels, load("digits").labels) and features.n_clusters == 10
+    manifest = json.loads((digits_features / "features" / "digits-all-resnet18.json").read_text())
+    assert manifest["dataset"] == "digits" and manifest["model"] == "resnet18" and manifest["shape"] == [1797, 512]
+    assert manifest["pretrained"] is None and len(manifest["weights_sha256"]) == 64
+    assert manifest["preprocessing"]["crop_size"] == 32 and "grey repeated" in manifest["preprocessing"]["input"]
+
+
+def test_features_match_a_direct_forward_pass(digits_features):
+    network, _ = build_network("resnet18", digits_features / "resnet18-random.pt")
+    images = load("digits", dtype="uint8").inputs[:8]
+    expected = extract_features(images, network, preprocessing("resnet18", 32), batch_size=3)
+    with pytest.warns(UserWarning):
+        cached = load_features("digits", "resnet18", root=digits_features).inputs[:8]
+    assert torch.allclose(cached, expected, atol=1e-5)
+
+
+def test_registered_feature_set_checks_its_manifest(digits_features, tmp_path):
+    (tmp_path / "features").mkdir()
+    for suffix in (".pt", ".json"):  # digits features posing as MNIST's
+        shutil.copyfile(digits_features / "features" / f"digits-all-resnet18{suffix}",
+                        tmp_path / "features" / f"mnist-all-resnet18{suffix}")
+    with pytest.raises(DataCorruptedError, match="describes"):
+        load("mnist-resnet18", root=tmp_path)
+    shutil.copyfile(digits_features / "features" / "digits-all-resnet18.json",
+                    tmp_path / "features" / "digits-all-resnet18.json")
+    damaged = tmp_path / "features" / "digits-all-resnet18.pt"
+    damaged.write_bytes((digits_features / "features" / "digits-all-resnet18.pt").read_bytes()[:-100])
+    with pytest.raises(DataCorruptedError, match="checksum"):
+        load_features("digits", "resnet18", root=tmp_path)
+    assert damaged.is_file()
+
+
+def test_resnet50_gives_2048_features(tmp_path):
+    network, record = build_network("resnet50", random_weights("resnet50", tmp_path / "resnet50.pt"))
+    features = extract_features(torch.rand(3, 3, 32, 32), network, preprocessing("resnet50", 32))
+    assert features.shape == (3, 2048) and record["pretrained"] is None
+
+
+def test_offline_errors_say_what_is_missing(tmp_path, monkeypatch):
+    def no_network(*args, **kwargs):
+        raise URLError("[Errno -2] Name or service not known")
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.setattr(torchvision.models._api, "load_state_dict_from_url", no_network)
+    with pytest.raises(DataNotFoundError, match="resnet50-0676ba61.pth") as error:
+        extract_to_cache("digits", "resnet50", root=tmp_path)
+    assert "--weights PATH" in str(error.value) and str(tmp_path / "torch") in str(error.value)
+    with pytest.raises(DataNotFoundError) as error:
+        load("cifar10-resnet50", root=tmp_path)
+    message = str(error.value)
+    assert str(tmp_path / "features" / "cifar10-all-resnet50.pt") in message
+    assert "advclust features extract --dataset cifar10 --model resnet50 --split all" in message
+    assert "advclust data fetch cifar10" in message
