@@ -11,6 +11,8 @@ BIN := $(VENV)/bin
 # Data root: $ADVCLUST_DATA if set, else the shared copy beside the repository, else ./data.
 ADVCLUST_DATA ?= $(if $(wildcard ../shared/data),$(abspath ../shared/data),$(abspath data))
 export ADVCLUST_DATA
+# Decoded-data caches (never inside a shared data root): a git-ignored folder of the clone.
+export ADVCLUST_CACHE ?= $(abspath .cache)
 export OMP_NUM_THREADS ?= $(shell nproc 2>/dev/null || echo 2)
 export MPLBACKEND ?= Agg
 

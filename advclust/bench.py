@@ -47,8 +47,16 @@ def pfca_gaussians8(repeats: int = 3, iterations: int = 200) -> dict[str, Any]:
     return results
 
 
+def data_loading(repeats: int = 3) -> dict[str, Any]:
+    """One MNIST epoch in batches of 100: in-memory tensors against a torchvision DataLoader."""
+    from advclust.data.benchmark import bench_loading
+
+    return bench_loading(repeats=repeats)
+
+
 BENCHMARKS: dict[str, Callable[..., dict[str, Any]]] = {
     "pfca-gaussians8": pfca_gaussians8,
+    "data": data_loading,
 }
 
 

@@ -102,12 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     benchmark.add_argument("--repeats", type=int, default=3)
     benchmark.set_defaults(func=cmd_bench)
 
-    try:
-        from advclust.data import commands as data_commands
-    except ImportError:
-        data_commands = None
-    if data_commands is not None:
-        data_commands.add_commands(sub)
+    from advclust.data import commands as data_commands
+
+    data_commands.add_commands(sub)
     return parser
 
 

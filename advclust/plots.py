@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -12,12 +13,22 @@ from matplotlib.figure import Figure
 
 REAL_COLOUR, FAKE_COLOUR = "tab:orange", "tab:green"
 
-#: Learning-curve panels: (title, history columns, log scale?)
-PFCA_CURVES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
-    ("entropy bound (cross-entropy of C on G)", ("entropy_bound", "classifier_loss"), True),
-    ("Wasserstein estimate and eta", ("wasserstein", "eta"), False),
-    ("fake-label accuracy", ("fake_accuracy",), False),
-    ("evaluated clustering", ("acc", "nmi", "ari"), False),
+@dataclass(frozen=True)
+class Panel:
+    """One learning-curve panel: history columns on the left axis, optional ones on a right axis."""
+
+    title: str
+    columns: tuple[str, ...]
+    log: bool = False
+    right: tuple[str, ...] = ()
+    unit_interval: bool = False
+
+
+PFCA_CURVES: tuple[Panel, ...] = (
+    Panel("entropy bound (cross-entropy of C on G)", ("entropy_bound", "classifier_loss"), log=True),
+    Panel("Wasserstein estimate (left), eta (right)", ("wasserstein",), right=("eta",)),
+    Panel("fake-label accuracy", ("fake_accuracy",), unit_interval=True),
+    Panel("evaluated clustering", ("acc", "nmi", "ari"), unit_interval=True),
 )
 
 
@@ -72,20 +83,34 @@ def synthetic_dynamics(model, real: torch.Tensor, steps: Sequence[int] | None = 
     return fig
 
 
-def learning_curves(history: pd.DataFrame, panels=PFCA_CURVES, title: str | None = None) -> Figure:
+def _plot_columns(ax: plt.Axes, history: pd.DataFrame, columns: Sequence[str], colours) -> None:
+    for column in columns:
+        if column in history:
+            series = history[column].dropna()
+            ax.plot(series.index, series.values, label=column, color=next(colours),
+                    marker="." if len(series) < 30 else None)
+
+
+def learning_curves(history: pd.DataFrame, panels: Sequence[Panel] = PFCA_CURVES, title: str | None = None) -> Figure:
     """One panel per group of history columns, against the iteration count."""
-    panels = [p for p in panels if any(c in history for c in p[1])]
+    panels = [p for p in panels if any(c in history for c in (*p.columns, *p.right))]
     fig, axes = plt.subplots(1, len(panels), figsize=(3.4 * len(panels), 2.8), squeeze=False)
-    for ax, (name, columns, log) in zip(axes[0], panels):
-        for column in columns:
-            if column in history:
-                series = history[column].dropna()
-                ax.plot(series.index, series.values, label=column, marker="." if len(series) < 30 else None)
-        ax.set_title(name, fontsize=9)
+    for ax, panel in zip(axes[0], panels):
+        colours = iter(plt.rcParams["axes.prop_cycle"].by_key()["color"])
+        _plot_columns(ax, history, panel.columns, colours)
+        handles, labels = ax.get_legend_handles_labels()
+        if panel.right:
+            twin = ax.twinx()
+            _plot_columns(twin, history, panel.right, colours)
+            more_handles, more_labels = twin.get_legend_handles_labels()
+            handles, labels = handles + more_handles, labels + more_labels
+        ax.set_title(panel.title, fontsize=9)
         ax.set_xlabel("generator iterations")
-        if log:
+        if panel.log:
             ax.set_yscale("log")
-        ax.legend(fontsize=7)
+        if panel.unit_interval:
+            ax.set_ylim(-0.05, 1.05)
+        ax.legend(handles, labels, fontsize=7)
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()

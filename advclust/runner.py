@@ -77,6 +77,7 @@ def fit_run(
         "seed": seed,
         "params": _jsonable(estimator.get_params()),
         "metrics": scores,
+        "curve": evaluation_curve(getattr(estimator, "history_", None)),
         "wall_seconds": round(wall, 3),
         "device": device_description(estimator.device_),
         "versions": versions(),
@@ -84,6 +85,15 @@ def fit_run(
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
     return record, estimator, eval_data
+
+
+def evaluation_curve(history: pd.DataFrame | None) -> list[dict[str, float]]:
+    """The evaluated rows of a training history (step and metrics), small enough for a record."""
+    if history is None or history.empty or "acc" not in history:
+        return []
+    evaluated = history.dropna(subset=["acc"])
+    columns = [c for c in (*METRICS, "wasserstein") if c in evaluated]
+    return [{"step": int(step), **{c: float(row[c]) for c in columns}} for step, row in evaluated[columns].iterrows()]
 
 
 def run(method: str, dataset: str | data.Dataset, params: dict[str, Any] | None = None, seed: int = 0,

@@ -35,10 +35,22 @@
 # this chapter measures them.
 #
 # All networks are fully connected, `x-512-512-512-2` (G), `2-512-512-512-1`
-# (D) and `2-512-512-512-8` (C), ReLU, as in the paper. The defaults below are
-# the paper's; the quick profile (CPU, CI) shrinks widths and iterations and
-# raises the learning rate, and the note above says which profile produced
-# this page.
+# (D) and `2-512-512-512-8` (C), ReLU, as in the paper. The defaults in the
+# parameters cell are the paper's (Algorithm 1: $\lambda = 100$, Adam
+# $\alpha = 10^{-4}$, $\eta_0 = 10$, $\gamma = 1.2$, $\tau = 30\,000$,
+# 5 critic and 4 classifier steps per generator step; 100 000 iterations as
+# in the supplement's figure; the batch of 100 is the reference code's).
+#
+# Profiles: the **quick** profile (CPU, CI) uses 128-wide networks, 2 000
+# iterations and two seeds; since the paper's $\lambda$ and $\alpha$ are
+# tuned for 100 000 iterations, it also uses $\lambda = 1$ and
+# $\alpha = 10^{-3}$ so that the generator settles inside its budget, and
+# scales $\tau$ with the iterations (as the paper does for ORL). The **long**
+# profile keeps the paper's $\lambda$ and $\alpha$ with 128-wide networks and
+# 20 000 iterations, for CPU runs left going in the background; the **paper**
+# profile is the protocol above, for a GPU. The note at the top says which
+# profile produced this page; committed records of the others are summarised
+# at the end.
 
 # %% tags=["parameters"]
 profile = "paper"  # which profile's parameters these are; `advclust book` sets it
@@ -99,11 +111,10 @@ records, models = [], {}
 for noise_dim in noise_dims:
     for seed in seeds:
         record, model, _ = runner.fit_run("pfca", gaussians, {**params, "noise_dim": noise_dim}, seed=seed, profile=profile)
-        record["noise_dim"] = noise_dim
         records.append(record)
         models.setdefault(noise_dim, model)
         if save_records_to:
-            runner.write_record({**record, "dataset": f"gaussians8-noise{noise_dim}"}, save_records_to)
+            runner.write_record(record, save_records_to)
         print(f"noise variables {noise_dim}, seed {seed}: ACC {record['metrics']['acc']:.4f}, "
               f"{record['wall_seconds']:.0f} s")
 
@@ -130,44 +141,45 @@ for noise_dim, model in models.items():
 # ## Results beside the paper's claims
 #
 # ACC is the Hungarian-matched accuracy; purity (the reference code's "ACC")
-# is shown next to it. With several seeds the table shows the median and the
-# range over seeds.
+# is shown next to it. A configuration counts as a success here when its
+# median ACC is at least 0.99. The last columns summarise committed records of
+# longer runs (`results/`, profile named) where they exist.
 
 # %%
-rows = []
-for noise_dim in noise_dims:
-    runs = [r for r in records if r["noise_dim"] == noise_dim]
-    metrics = pd.DataFrame([r["metrics"] for r in runs])
-    rows.append({
-        "noise variables": noise_dim,
-        "paper (IV-B)": reference.PFCA_SYNTHETIC_CLAIMS[noise_dim],
-        f"ACC ({profile})": metrics["acc"].median(),
-        "ACC min": metrics["acc"].min(),
-        "ACC max": metrics["acc"].max(),
-        "purity": metrics["purity"].median(),
-        "NMI": metrics["nmi"].median(),
-        "ARI": metrics["ari"].median(),
-        "runs": len(runs),
-        "minutes": sum(r["wall_seconds"] for r in runs) / 60,
+def summarise(frame: pd.DataFrame) -> pd.DataFrame:
+    """Median ACC/purity/NMI/ARI and the ACC range per number of noise variables."""
+    grouped = frame.groupby("params.noise_dim")
+    return pd.DataFrame({
+        "ACC": grouped["metrics.acc"].median(), "ACC min": grouped["metrics.acc"].min(),
+        "ACC max": grouped["metrics.acc"].max(), "purity": grouped["metrics.purity"].median(),
+        "NMI": grouped["metrics.nmi"].median(), "ARI": grouped["metrics.ari"].median(),
+        "runs": grouped.size(), "minutes": grouped["wall_seconds"].sum() / 60,
     })
-results = pd.DataFrame(rows).set_index("noise variables")
-display(results.round(4))
-plots.metric_bars(results.rename(columns={f"ACC ({profile})": "acc", "NMI": "nmi", "ARI": "ari"}),
-                  title=f"PFCA on eight Gaussians ({profile} profile)")
-plt.show()
 
-# %% [markdown]
-# ## Committed paper-profile records
-#
-# Records of paper-profile runs (100 000 iterations, full-width networks)
-# live under `results/`. Where they exist they are summarised here beside
-# this execution.
 
-# %%
-committed = runner.load_records("results", method="pfca", profile="paper")
-committed = [r for r in committed if r["dataset"].startswith("gaussians8")]
-if committed:
-    display(runner.summarize(committed).round(4))
-else:
-    display(Markdown("No paper-profile record of this chapter is committed yet: run "
+this_run = summarise(pd.json_normalize(records))
+claims = pd.Series(reference.PFCA_SYNTHETIC_CLAIMS, name="paper (IV-B)")
+table = pd.concat({"paper": claims.loc[noise_dims].to_frame(), f"this execution ({profile})": this_run}, axis=1)
+table.index.name = "noise variables"
+
+committed = [r for r in runner.load_records("results", method="pfca", dataset="gaussians8") if r["profile"] != "quick"]
+for committed_profile, group in pd.json_normalize(committed).groupby("profile") if committed else []:
+    summary = summarise(group)[["ACC", "ACC min", "ACC max", "NMI", "ARI", "runs"]]
+    iterations = sorted(group["params.n_iterations"].unique())
+    table = table.join(pd.concat({f"committed {committed_profile} records ({', '.join(map(str, iterations))} iterations)": summary}, axis=1))
+display(table.round(4))
+if not committed:
+    display(Markdown("No record of a longer run of this chapter is committed yet: run "
                      "`advclust book --profile paper --only 01` on a GPU and commit `results/`."))
+
+succeeded = this_run["ACC"] >= 0.99
+agrees = (succeeded == (claims.loc[this_run.index] == "succeeds"))
+display(Markdown(
+    f"In this execution {succeeded.sum()} of {len(succeeded)} configurations reach ACC >= 0.99 "
+    f"({', '.join(str(k) for k in succeeded.index[succeeded]) or 'none'} noise variables); "
+    f"{agrees.sum()} of {len(agrees)} agree with the paper's success/degradation claims. "
+    "The paper's degradation for 3 and 8 noise variables appears late in its 100 000 iterations, "
+    "so short runs need not show it."))
+plots.metric_bars(this_run.rename(columns={"ACC": "acc", "NMI": "nmi", "ARI": "ari"}),
+                  title=f"PFCA on eight Gaussians, this execution ({profile} profile)")
+plt.show()

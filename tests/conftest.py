@@ -1,6 +1,7 @@
 """Shared test set-up: a small thread count and the shared real-data root."""
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 # Tests and CI read the real datasets from ../shared/data unless told otherwise.
 if SHARED_DATA.is_dir():
     os.environ.setdefault("ADVCLUST_DATA", str(SHARED_DATA))
+# Decoded-data caches go to a throw-away folder unless the caller chose one.
+os.environ.setdefault("ADVCLUST_CACHE", tempfile.mkdtemp(prefix="advclust-test-cache-"))
 torch.set_num_threads(min(2, os.cpu_count() or 1))
 
 

@@ -16,7 +16,7 @@ def test_list_names_methods_datasets_profiles(capsys):
 @pytest.mark.parametrize("argv, expected", [
     (["run", "kmeans-ish", "gaussians8"], "valid methods: pfca"),
     (["run", "pfca", "gaussians9"], "valid datasets:"),
-    (["run", "pfca", "gaussians8", "--profile", "huge"], "valid profiles: paper, quick"),
+    (["run", "pfca", "gaussians8", "--profile", "huge"], "valid profiles: long, paper, quick"),
     (["run", "pfca", "gaussians8", "--set", "learning_rate=0.1"], "valid parameters:"),
     (["run", "pfca", "gaussians8", "--set", "n_iterations=-5"], "n_iterations must be >= 1"),
     (["run", "pfca", "gaussians8", "--set", "eta0=0"], "eta0 must be > 0"),
