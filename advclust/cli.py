@@ -51,7 +51,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                               profile=args.profile, out=args.out)
     for record in records:
         print(json.dumps({"seed": record["seed"], **record["metrics"], "wall_seconds": record["wall_seconds"]}))
-    print(runner.summarize(records).round(4).to_string())
+    summary = runner.summarize(records)
+    print(summary.loc[:, [c for c in summary.columns if c[1] in ("", "min", "median", "max")]].round(4).to_string())
     if args.out:
         print(f"records written under {args.out}")
     return 0

@@ -64,6 +64,7 @@ def fit_run(
         eval_data = eval_dataset if isinstance(eval_dataset, data.Dataset) else data.load(eval_dataset)
     if "n_clusters" in estimator.get_params() and "n_clusters" not in params:
         estimator.set_params(n_clusters=train_data.n_clusters)
+    commit = git_commit()  # the code that runs is the code at the start
     started = time.perf_counter()
     estimator.fit(train_data.training_source, eval_set=(eval_data.inputs, eval_data.labels), callbacks=callbacks)
     wall = time.perf_counter() - started
@@ -81,7 +82,7 @@ def fit_run(
         "wall_seconds": round(wall, 3),
         "device": device_description(estimator.device_),
         "versions": versions(),
-        "commit": git_commit(),
+        "commit": commit,
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
     return record, estimator, eval_data
