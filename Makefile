@@ -14,7 +14,6 @@ export ADVCLUST_DATA
 # Decoded-data caches (never inside a shared data root): a git-ignored folder of the clone.
 export ADVCLUST_CACHE ?= $(abspath .cache)
 export OMP_NUM_THREADS ?= $(shell nproc 2>/dev/null || echo 2)
-export MPLBACKEND ?= Agg
 
 .PHONY: book test check-notebooks sync-notebooks bench clean
 

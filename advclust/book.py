@@ -95,6 +95,9 @@ def execute(path: Path, profile: str, overrides: dict[str, Any] | None = None,
     settings = profiles.load(profile).get("book", {})
     output_dir.mkdir(parents=True, exist_ok=True)
     output = output_dir / f"{path.stem}.ipynb"
+    # Figures must be captured into the notebook: a non-interactive MPLBACKEND (Agg, as set
+    # for headless test runs) in the kernel's environment would silently drop every plot.
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     started = time.perf_counter()
     try:
         papermill.execute_notebook(
