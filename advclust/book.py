@@ -107,6 +107,9 @@ def execute(path: Path, profile: str, overrides: dict[str, Any] | None = None,
     except papermill.PapermillExecutionError as error:
         raise ChapterFailed(f"chapter {path.stem} failed in cell {error.exec_count}: {error.ename}: {error.evalue}"
                             f" (executed notebook kept at {output})") from error
+    except Exception as error:  # a cell timeout or a dead kernel: nbclient's own errors
+        raise ChapterFailed(f"chapter {path.stem} did not finish: {type(error).__name__}: "
+                            f"{str(error).splitlines()[0]} (executed notebook kept at {output})") from error
     seconds = time.perf_counter() - started
     notebook = nbformat.read(output, as_version=4)
     if notebook.metadata.get("papermill", {}).get("exception"):
