@@ -54,9 +54,74 @@ def data_loading(repeats: int = 3) -> dict[str, Any]:
     return bench_loading(repeats=repeats)
 
 
+def dcan_mnist(repeats: int = 3, iterations: int = 500) -> dict[str, Any]:
+    """DCAN iterations per second (GMM re-estimation on 600 points included) and the mixture's start-up time.
+
+    Paper-size networks on 14x14 MNIST (50k training inputs; uniform noise of that shape where MNIST
+    is absent) and on 2048-d inputs with the CIFAR-10 ResNet-50 networks (uniform noise: throughput only).
+    """
+    from advclust import data, training
+    from advclust.methods import DCAN
+    from advclust.methods.dcan import PAPER_ARCHITECTURES
+
+    device = training.resolve_device("auto")
+    try:
+        mnist, source = data.load("mnist", split="train", size=14).inputs[:50000], "MNIST 14x14, 50k"
+    except data.DataNotFoundError:
+        mnist, source = torch.rand(50000, 1, 14, 14), "uniform noise of MNIST 14x14's shape (MNIST absent)"
+    cases = {"mnist_networks_196_384_256": (mnist, PAPER_ARCHITECTURES["mnist"]),
+             "cifar10_networks_2048_1024_512_128": (torch.rand(60000, 2048), PAPER_ARCHITECTURES["cifar10-resnet50"])}
+    results: dict[str, Any] = {"device": str(device), "threads": torch.get_num_threads(), "iterations": iterations,
+                               "mnist_data": source}
+    for label, (inputs, architecture) in cases.items():
+        fits: list[DCAN] = []
+
+        def work() -> int:
+            model = DCAN(**architecture, n_iterations=iterations, log_every=iterations, progress=False)
+            model.fit(inputs)
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            fits.append(model)
+            return iterations
+
+        work()  # warm-up
+        fits.clear()
+        overall = _median_rate(repeats, work)
+        # The loop's clock starts after build (mixture start-up); its last history row is the training time.
+        loop_rates = [iterations / model.history_["seconds"].iloc[-1] for model in fits]
+        results[label] = {"iterations_per_second": {"median": statistics.median(loop_rates), "min": min(loop_rates),
+                                                    "max": max(loop_rates), "repeats": repeats},
+                          "iterations_per_second_including_mixture_startup": overall}
+    return results
+
+
+def baselines(repeats: int = 3, n_points: int = 10000) -> dict[str, Any]:
+    """Fit seconds of each classical baseline on ``n_points`` MNIST images (28x28), quick-profile parameters."""
+    from advclust import data, methods, profiles
+
+    try:
+        inputs, source = data.load("mnist", split="all").inputs[:n_points], f"MNIST 28x28, first {n_points} of 70k"
+    except data.DataNotFoundError:
+        inputs, source = torch.rand(n_points, 1, 28, 28), f"uniform noise, {n_points} x 784 (MNIST absent)"
+    results: dict[str, Any] = {"data": source, "threads": torch.get_num_threads()}
+    for name in methods.BASELINES:
+        params = profiles.run_params("quick", name, "mnist")
+
+        def work() -> int:
+            methods.get(name)(**params).fit(inputs)
+            return 1
+
+        rate = _median_rate(repeats, work)
+        results[name] = {"params": params, "median_seconds": 1 / rate["median"],
+                         "min_seconds": 1 / rate["max"], "max_seconds": 1 / rate["min"]}
+    return results
+
+
 BENCHMARKS: dict[str, Callable[..., dict[str, Any]]] = {
     "pfca-gaussians8": pfca_gaussians8,
     "data": data_loading,
+    "dcan-mnist": dcan_mnist,
+    "baselines": baselines,
 }
 
 

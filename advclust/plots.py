@@ -131,3 +131,12 @@ def metric_bars(table: pd.DataFrame, metrics: Sequence[str] = ("acc", "nmi", "ar
         ax.set_title(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+#: DCAN's learning curves (000): the discriminator's outputs, the two losses, the mixture, evaluated clustering.
+DCAN_CURVES: tuple[Panel, ...] = (
+    Panel("D on positive draws (d_real) and on encoder outputs (d_fake)", ("d_real", "d_fake"), unit_interval=True),
+    Panel("losses: -Eq. 1 (D), Eq. 18 (encoder)", ("discriminator_loss", "encoder_loss")),
+    Panel("smallest mixture weight psi_k", ("smallest_weight",)),
+    Panel("evaluated clustering", ("acc", "nmi", "ari"), unit_interval=True),
+)

@@ -31,7 +31,7 @@ from advclust.training import resolve_device, seed_everything  # noqa: F401  (re
 METRICS = ("acc", "purity", "nmi", "ari")
 
 
-def make_estimator(method: str, params: dict[str, Any] | None = None) -> methods.NeuralClusterer:
+def make_estimator(method: str, params: dict[str, Any] | None = None) -> methods.Clusterer:
     """The estimator of ``method`` with ``params``; unknown parameter names raise listing the valid ones."""
     params = dict(params or {})
     valid = methods.parameters(method)

@@ -5,12 +5,25 @@ from __future__ import annotations
 import inspect
 
 from advclust.errors import check_choice
-from advclust.methods.base import NeuralClusterer
+from advclust.methods.base import Clusterer, NeuralClusterer
+from advclust.methods.classical import (
+    AgglomerativeBaseline, GMMBaseline, KMeansBaseline, NMFBaseline, SklearnClusterer, SpectralBaseline,
+)
+from advclust.methods.dcan import DCAN
 from advclust.methods.pfca import PFCA
 
 METHODS: dict[str, type] = {
     "pfca": PFCA,
+    "dcan": DCAN,
+    "kmeans": KMeansBaseline,
+    "gmm": GMMBaseline,
+    "spectral": SpectralBaseline,
+    "agglomerative": AgglomerativeBaseline,
+    "nmf": NMFBaseline,
 }
+
+#: The classical baselines, in the order the chapters show them.
+BASELINES: tuple[str, ...] = ("kmeans", "gmm", "spectral", "agglomerative", "nmf")
 
 
 def get(name: str) -> type:
@@ -23,4 +36,5 @@ def parameters(name: str) -> list[str]:
     return [p for p in inspect.signature(get(name).__init__).parameters if p != "self"]
 
 
-__all__ = ["METHODS", "NeuralClusterer", "PFCA", "get", "parameters"]
+__all__ = ["BASELINES", "METHODS", "AgglomerativeBaseline", "Clusterer", "DCAN", "GMMBaseline", "KMeansBaseline",
+           "NMFBaseline", "NeuralClusterer", "PFCA", "SklearnClusterer", "SpectralBaseline", "get", "parameters"]

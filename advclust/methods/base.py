@@ -45,7 +45,18 @@ def check_param(name: str, value: Any, kind: str, low: float | None = None, high
         raise UserInputError(f"parameter {name} must be <= {high}, got {value!r}")
 
 
-class NeuralClusterer(ClusterMixin, BaseEstimator):
+class Clusterer(ClusterMixin, BaseEstimator):
+    """What every method shares, neural or classical: ``fit_predict`` and the one ``evaluate``."""
+
+    def fit_predict(self, X: torch.Tensor, y: Any = None, **fit_options: Any) -> np.ndarray:
+        return self.fit(X, **fit_options).predict(X)
+
+    def evaluate(self, X: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
+        """ACC (Hungarian), purity, NMI and ARI of the predicted clusters against labels ``y``."""
+        return metrics.clustering_scores(y, self.predict(X))
+
+
+class NeuralClusterer(Clusterer):
     """Base of the iterative neural methods: one training loop (:func:`advclust.training.train`).
 
     Subclasses define ``__init__`` (hyperparameters only, including the common
@@ -101,13 +112,6 @@ class NeuralClusterer(ClusterMixin, BaseEstimator):
     def predict(self, X: torch.Tensor) -> np.ndarray:
         """Cluster label of each input: the argmax of the posterior."""
         return self.predict_proba(X).argmax(dim=1).cpu().numpy()
-
-    def fit_predict(self, X: torch.Tensor, y: Any = None, **fit_options: Any) -> np.ndarray:
-        return self.fit(X, **fit_options).predict(X)
-
-    def evaluate(self, X: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
-        """ACC (Hungarian), purity, NMI and ARI of the predicted clusters against labels ``y``."""
-        return metrics.clustering_scores(y, self.predict(X))
 
     @property
     def history_(self) -> pd.DataFrame:
