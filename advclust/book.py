@@ -164,7 +164,6 @@ def build(profile: str = "quick", only: list[str] | None = None, overrides: dict
     if overrides and len(selected) != 1:
         raise UserInputError("--set applies to one chapter: name it with --only")
     os.environ.setdefault("OMP_NUM_THREADS", str(os.cpu_count() or 1))
-    executed = []
     for path in selected:
         print(f"[advclust book] executing {path.stem} at profile {profile} ...", flush=True)
         try:
@@ -173,7 +172,6 @@ def build(profile: str = "quick", only: list[str] | None = None, overrides: dict
             print(f"[advclust book] {error}", file=sys.stderr)
             return 1
         print(f"[advclust book] {path.stem}: {chapter.seconds:.0f} s -> {chapter.path}", flush=True)
-        executed.append(chapter)
     if not html:
         return 0
     code = render_html()
