@@ -48,7 +48,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UserInputError(f"--seeds must be >= 1, got {args.seeds}")
     runner.make_estimator(args.method, params)  # every parameter checked before data loads
     records = runner.run_many(args.method, args.dataset, params, seeds=range(args.first_seed, args.first_seed + args.seeds),
-                              profile=args.profile, out=args.out)
+                              profile=args.profile, out=args.out,
+                              **profiles.run_data_options(args.profile, args.method, args.dataset))
     for record in records:
         print(json.dumps({"seed": record["seed"], **record["metrics"], "wall_seconds": record["wall_seconds"]}))
     summary = runner.summarize(records)

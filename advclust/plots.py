@@ -91,8 +91,9 @@ def _plot_columns(ax: plt.Axes, history: pd.DataFrame, columns: Sequence[str], c
                     marker="." if len(series) < 30 else None)
 
 
-def learning_curves(history: pd.DataFrame, panels: Sequence[Panel] = PFCA_CURVES, title: str | None = None) -> Figure:
-    """One panel per group of history columns, against the iteration count."""
+def learning_curves(history: pd.DataFrame, panels: Sequence[Panel] = PFCA_CURVES, title: str | None = None,
+                    x_label: str = "generator iterations") -> Figure:
+    """One panel per group of history columns, against the iteration count (``x_label`` names what a step is)."""
     panels = [p for p in panels if any(c in history for c in (*p.columns, *p.right))]
     fig, axes = plt.subplots(1, len(panels), figsize=(3.4 * len(panels), 2.8), squeeze=False)
     for ax, panel in zip(axes[0], panels):
@@ -105,7 +106,7 @@ def learning_curves(history: pd.DataFrame, panels: Sequence[Panel] = PFCA_CURVES
             more_handles, more_labels = twin.get_legend_handles_labels()
             handles, labels = handles + more_handles, labels + more_labels
         ax.set_title(panel.title, fontsize=9)
-        ax.set_xlabel("generator iterations")
+        ax.set_xlabel(x_label)
         if panel.log:
             ax.set_yscale("log")
         if panel.unit_interval:

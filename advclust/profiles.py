@@ -45,10 +45,26 @@ def load(profile: str) -> dict[str, Any]:
     return _read(path, path.stat().st_mtime)
 
 
-def run_params(profile: str, method: str, dataset: str) -> dict[str, Any]:
-    """Hyperparameters of ``method`` on ``dataset`` under ``profile`` (empty: the method's defaults)."""
+#: Keys of a ``runs:`` entry that are not hyperparameters: options of the training data and of the evaluation data.
+DATA_KEYS = ("dataset_options", "eval_options")
+
+
+def run_entry(profile: str, method: str, dataset: str) -> dict[str, Any]:
+    """The ``runs: METHOD: DATASET:`` entry of ``profile``: hyperparameters plus optional ``dataset_options``
+    (passed to ``data.load`` for training) and ``eval_options`` (the evaluation data, when it differs)."""
     runs = load(profile).get("runs", {})
     return dict(runs.get(method, {}).get(dataset, {}))
+
+
+def run_params(profile: str, method: str, dataset: str) -> dict[str, Any]:
+    """Hyperparameters of ``method`` on ``dataset`` under ``profile`` (empty: the method's defaults)."""
+    return {k: v for k, v in run_entry(profile, method, dataset).items() if k not in DATA_KEYS}
+
+
+def run_data_options(profile: str, method: str, dataset: str) -> dict[str, Any]:
+    """``dataset_options`` and ``eval_options`` of the run entry, as keyword arguments of ``runner.run``."""
+    entry = run_entry(profile, method, dataset)
+    return {k: dict(entry[k]) for k in DATA_KEYS if k in entry}
 
 
 def notebook_params(profile: str, chapter: str) -> dict[str, Any]:

@@ -49,19 +49,27 @@ def fit_run(
     method: str, dataset: str | data.Dataset, params: dict[str, Any] | None = None, seed: int = 0,
     profile: str = "custom", dataset_options: dict[str, Any] | None = None,
     eval_dataset: str | data.Dataset | None = None, callbacks: Sequence = (),
+    eval_options: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], Any, data.Dataset]:
     """Fit ``method`` on ``dataset`` with ``seed``; return (record, fitted estimator, evaluation data).
 
     The estimator trains on ``dataset.training_source`` and is scored on ``eval_dataset``
-    (default: the dataset itself, as the papers do for unsupervised clustering).
+    (default: the dataset itself, as the papers do for unsupervised clustering). ``eval_options``
+    loads the evaluation data by name with these options (e.g. ``{"split": "test"}``); without
+    ``eval_dataset`` the name is the training dataset's.
     """
     params = {**dict(params or {}), "seed": seed}
     estimator = make_estimator(method, params)
     train_data = dataset if isinstance(dataset, data.Dataset) else data.load(dataset, **(dataset_options or {}))
-    if eval_dataset is None:
+    if eval_dataset is None and eval_options is None:
         eval_data = train_data
+    elif isinstance(eval_dataset, data.Dataset):
+        eval_data = eval_dataset
     else:
-        eval_data = eval_dataset if isinstance(eval_dataset, data.Dataset) else data.load(eval_dataset)
+        eval_name = eval_dataset if eval_dataset is not None else dataset
+        if not isinstance(eval_name, str):
+            raise UserInputError("eval_options needs a dataset name (eval_dataset or dataset given by name)")
+        eval_data = data.load(eval_name, **(eval_options or {}))
     if "n_clusters" in estimator.get_params() and "n_clusters" not in params:
         estimator.set_params(n_clusters=train_data.n_clusters)
     commit = git_commit()  # the code that runs is the code at the start
@@ -73,7 +81,8 @@ def fit_run(
         "method": method,
         "dataset": train_data.name,
         "eval_dataset": eval_data.name,
-        "dataset_options": dict(dataset_options or {}),
+        "dataset_options": _jsonable(train_data.options),
+        "eval_options": _jsonable(eval_data.options),
         "profile": profile,
         "seed": seed,
         "params": _jsonable(estimator.get_params()),

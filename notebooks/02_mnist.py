@@ -60,8 +60,6 @@ baselines = {
 }
 
 # %%
-import dataclasses
-
 import matplotlib.pyplot as plt
 import pandas as pd
 import threadpoolctl
@@ -133,11 +131,8 @@ def keep(record: dict) -> None:
 # training images.
 
 # %%
-mnist14 = data.load("mnist", split="train", size=14)
-mnist14_train = dataclasses.replace(
-    mnist14, name="mnist-14x14-50k", inputs=mnist14.inputs[:50000], labels=mnist14.labels[:50000],
-    metadata={**mnist14.metadata, "rows": "the first 50 000 of the 60 000 training images"})
-mnist14_test = dataclasses.replace(data.load("mnist", split="test", size=14), name="mnist-14x14-test")
+mnist14_train = data.load("mnist", split="train", size=14, rows=50000)  # the first 50 000 training images
+mnist14_test = data.load("mnist", split="test", size=14)
 print(f"training: {tuple(mnist14_train.inputs.shape)}, test: {tuple(mnist14_test.inputs.shape)}")
 
 # %%
@@ -179,7 +174,8 @@ print(f"k-means on 14x14 pixels: test ACC {control['metrics']['acc']:.4f}, train
 
 # %%
 for variant, model in dcan_models.items():
-    plots.learning_curves(model.history_, plots.DCAN_CURVES, title=f"{variant}, seed {dcan_seeds[0]}")
+    plots.learning_curves(model.history_, plots.DCAN_CURVES, title=f"{variant}, seed {dcan_seeds[0]}",
+                          x_label="iterations (one D and one encoder step each)")
     plt.show()
 
 # %% [markdown]
@@ -192,7 +188,8 @@ for variant, model in dcan_models.items():
 def dcan_summary(records: list[dict], train: dict | None = None) -> pd.DataFrame:
     """Median [min, max] test ACC per variant, NMI/ARI medians, and the median train ACC when known."""
     frame = pd.json_normalize(records)
-    frame["variant"] = frame.get("variant", pd.Series("DCAN", index=frame.index)).fillna("DCAN")
+    printed = frame["params.assign_with_precision"].map({True: "DCAN", False: "DCAN, Eq. 22 as printed"})
+    frame["variant"] = frame["variant"].fillna(printed) if "variant" in frame else printed
     grouped = frame.groupby("variant", sort=False)
     summary = pd.DataFrame({
         "ACC (test)": grouped["metrics.acc"].median(), "min": grouped["metrics.acc"].min(),
@@ -215,13 +212,14 @@ display(Markdown(f"**This execution** ({profile} profile, {len(dcan_seeds)} seed
                  f"{dcan_n_iterations} iterations; the paper's DCAN: 0.8565):"))
 display(this_run.round(4))
 
-earlier = committed("dcan", mnist14_train.name)
+earlier = committed("dcan", "mnist")
 for committed_profile in sorted({r["profile"] for r in earlier}):
     display(Markdown(f"**Committed {committed_profile}-profile records** (`results/`):"))
     display(dcan_summary([r for r in earlier if r["profile"] == committed_profile]).round(4))
 if not earlier:
-    display(Markdown("No paper-profile DCAN record is committed yet: run `advclust book --profile paper --only 02` "
-                     "(it saves records under `results/mnist`) and commit them."))
+    display(Markdown("No paper-profile DCAN record is committed yet: run `advclust run dcan mnist --profile paper "
+                     "--seeds 10 --out results/mnist` (add `--set assign_with_precision=false` for Eq. 22 as "
+                     "printed) and commit the records."))
 
 # %% [markdown]
 # What the numbers say, computed from this execution:

@@ -139,7 +139,8 @@ for seed in seeds:
     first_model = first_model or model
     print(f"[{label}] seed {seed}: test ACC {record['metrics']['acc']:.4f}, {record['wall_seconds']:.0f} s")
 
-plots.learning_curves(first_model.history_, plots.DCAN_CURVES, title=f"DCAN on {label}, seed {seeds[0]}")
+plots.learning_curves(first_model.history_, plots.DCAN_CURVES, title=f"DCAN on {label}, seed {seeds[0]}",
+                      x_label="iterations (one D and one encoder step each)")
 plt.show()
 
 # %% [markdown]

@@ -155,3 +155,13 @@ def test_orl_falls_back_to_olivetti_copy(tmp_path, shared_data):
     assert dataset.metadata["layout"] == "olivetti" and dataset.shape == (1, 32, 32)
     assert dataset.metadata["class_counts"] == [360, 40]
     assert load("orl", size=None, root=tmp_path).shape == (1, 64, 64)
+
+
+def test_rows_keeps_the_first_inputs_and_recounts_classes():
+    full = data.load("mnist", split="test", size=14)
+    head = data.load("mnist", split="test", size=14, rows=500)
+    assert torch.equal(head.inputs, full.inputs[:500]) and torch.equal(head.labels, full.labels[:500])
+    assert sum(head.metadata["class_counts"]) == 500
+    assert head.options == {"split": "test", "size": 14, "rows": 500}
+    with pytest.raises(UserInputError, match="rows must be an integer"):
+        data.load("mnist", split="test", rows=10001)

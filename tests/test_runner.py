@@ -54,3 +54,20 @@ def test_records_round_trip_through_disk(records, tmp_path):
 def test_unknown_parameter_lists_the_valid_ones():
     with pytest.raises(UserInputError, match="valid parameters: n_clusters, noise_dim"):
         runner.make_estimator("pfca", {"noise": 2})
+
+
+def test_records_keep_the_data_options_of_training_and_evaluation():
+    params = dict(n_iterations=2, batch_size=4, gmm_points=20, init_points=40, init_restarts=1, progress=False)
+    record = runner.run("dcan", "mnist", params, dataset_options={"split": "test", "size": 14, "rows": 60},
+                        eval_options={"split": "test", "size": 14, "rows": 30})
+    assert record["dataset_options"] == {"split": "test", "size": 14, "rows": 60}
+    assert record["eval_options"] == {"split": "test", "size": 14, "rows": 30}
+
+
+def test_profile_run_entries_split_data_options_from_hyperparameters():
+    from advclust import profiles
+
+    assert "dataset_options" not in profiles.run_params("paper", "dcan", "mnist")
+    assert profiles.run_data_options("paper", "dcan", "mnist") == {
+        "dataset_options": {"split": "train", "size": 14, "rows": 50000},
+        "eval_options": {"split": "test", "size": 14}}
