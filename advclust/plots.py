@@ -158,7 +158,7 @@ def image_grid(images: torch.Tensor, rows: int, title: str | None = None, row_la
         axes[row, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=7)
     if title:
         fig.suptitle(title, fontsize=9)
-    fig.tight_layout(pad=0.2)
+    fig.tight_layout(pad=0.2, rect=(0, 0, 1, 1 - 0.35 / fig.get_figheight()) if title else None)
     return fig
 
 
