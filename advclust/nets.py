@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import nn
 
-from advclust.errors import check_choice
+from advclust.errors import UserInputError, check_choice
 
 ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "relu": nn.ReLU,
@@ -63,12 +63,13 @@ class Flatten(nn.Module):
 
 
 def gan_mlp_networks(
-    data_shape: Sequence[int], n_clusters: int, noise_dim: int, hidden: Sequence[int],
+    data_shape: Sequence[int], n_clusters: int, noise_dim: int, hidden: Sequence[int] | None = None,
 ) -> tuple[nn.Module, nn.Module, nn.Module]:
     """The fully connected G, D and C of 002 IV-B: ``x-512-512-512-2`` etc., ReLU, linear outputs.
 
     C returns logits; the softmax of 002 is applied by the loss and by ``predict_proba``.
     """
+    hidden = tuple(hidden or (512, 512, 512))
     data_dim = math.prod(data_shape)
     generator = ConditionalGenerator(mlp([n_clusters + noise_dim, *hidden, data_dim]), data_shape)
     critic = Flatten(mlp([data_dim, *hidden, 1]))
@@ -83,9 +84,9 @@ GAN_ARCHITECTURES: dict[str, Callable[..., tuple[nn.Module, nn.Module, nn.Module
 
 
 def gan_networks(
-    architecture: str, data_shape: Sequence[int], n_clusters: int, noise_dim: int, hidden: Sequence[int],
+    architecture: str, data_shape: Sequence[int], n_clusters: int, noise_dim: int, hidden: Sequence[int] | None,
 ) -> tuple[nn.Module, nn.Module, nn.Module]:
-    """Build the (G, D, C) triple of ``architecture`` for data of ``data_shape``."""
+    """Build the (G, D, C) triple of ``architecture`` for data of ``data_shape`` (``hidden=None``: its default widths)."""
     builder = GAN_ARCHITECTURES[check_choice("architecture", architecture, GAN_ARCHITECTURES)]
     return builder(data_shape, n_clusters, noise_dim, hidden)
 
@@ -94,3 +95,102 @@ def set_requires_grad(module: nn.Module, flag: bool) -> None:
     """Freeze or unfreeze ``module`` (skips weight gradients of networks that are not being updated)."""
     for parameter in module.parameters():
         parameter.requires_grad_(flag)
+
+
+# --- convolutional G, D and C of 002 Fig. 2 (DCGAN-style, after WGAN-GP's MNIST networks) ----------
+
+#: Channel widths of the convolutional networks: the reference implementation's 64/128/256.
+CONV_WIDTHS = (64, 128, 256)
+
+
+def conv_plan(size: int, n_layers: int) -> tuple[list[int], list[int]]:
+    """Strides of the critic's convolutions and the feature-map size after each, for ``size``-pixel images.
+
+    5x5 kernels, 'same' padding; the last ``n_layers`` halvings bring the maps towards 4x4 and the
+    layers not needed for that keep stride 1 at the input side (002 Fig. 2: USPS's 16x16 uses a
+    stride-1 first layer; 28x28 goes 14, 7, 4; ORL's 32x32 goes 16, 8, 4).
+    """
+    halvings = max(0, math.ceil(math.log2(size / 4))) if size > 4 else 0
+    stride_two = min(n_layers, halvings)
+    strides = [1] * (n_layers - stride_two) + [2] * stride_two
+    sizes, current = [], size
+    for stride in strides:
+        current = -(-current // stride)
+        sizes.append(current)
+    return strides, sizes
+
+
+class ConvFeatures(nn.Module):
+    """The shared body of D and C: 5x5 convolutions (LeakyReLU 0.2), flatten, one linear output layer."""
+
+    def __init__(self, data_shape: Sequence[int], widths: Sequence[int], n_outputs: int):
+        super().__init__()
+        channels, size = data_shape[0], data_shape[-1]
+        strides, sizes = conv_plan(size, len(widths))
+        layers: list[nn.Module] = []
+        for n_in, n_out, stride in zip((channels, *widths[:-1]), widths, strides):
+            layers += [nn.Conv2d(n_in, n_out, 5, stride, padding=2), nn.LeakyReLU(0.2)]
+        self.features = nn.Sequential(*layers)
+        self.output = nn.Linear(widths[-1] * sizes[-1] ** 2, n_outputs)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.output(self.features(x).flatten(1))
+
+
+class ConvGenerator(nn.Module):
+    """G(y, z) of 002 Fig. 2: linear to 4x4 maps, 5x5 transposed convolutions (ReLU), sigmoid output in [0, 1].
+
+    Each stride-2 transposed convolution doubles the maps and is cropped to the critic's size at that
+    depth (28x28: 4 -> 8, cropped to 7 -> 14 -> 28, "drop one pixel after the first deconvolution").
+    """
+
+    def __init__(self, data_shape: Sequence[int], n_code: int, widths: Sequence[int]):
+        super().__init__()
+        channels, size = data_shape[0], data_shape[-1]
+        self.output_shape = tuple(data_shape)
+        strides, sizes = conv_plan(size, len(widths))
+        # Mirror the critic: from its deepest maps back to the image.
+        widths, strides, targets = list(widths)[::-1], strides[::-1], [*sizes[::-1][1:], size]
+        self.start_shape = (widths[0], sizes[-1], sizes[-1])
+        self.project = nn.Sequential(nn.Linear(n_code, math.prod(self.start_shape)), nn.ReLU())
+        self.deconvolutions = nn.ModuleList()
+        self.crops = targets
+        for i, stride in enumerate(strides):
+            n_out = widths[i + 1] if i + 1 < len(widths) else channels
+            self.deconvolutions.append(nn.ConvTranspose2d(widths[i], n_out, 5, stride, padding=2,
+                                                          output_padding=stride - 1))
+
+    def forward(self, onehot: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+        code = torch.cat([onehot, noise], dim=1) if noise.shape[1] else onehot
+        x = self.project(code).reshape(len(code), *self.start_shape)
+        last = len(self.deconvolutions) - 1
+        for i, (deconvolution, target) in enumerate(zip(self.deconvolutions, self.crops)):
+            x = deconvolution(x)[:, :, :target, :target]
+            x = torch.sigmoid(x) if i == last else torch.relu(x)
+        return x
+
+
+def gan_conv_networks(
+    data_shape: Sequence[int], n_clusters: int, noise_dim: int, hidden: Sequence[int] | None = None,
+) -> tuple[nn.Module, nn.Module, nn.Module]:
+    """The convolutional G, D and C of 002 Fig. 2 for (channels, size, size) images; ``hidden`` = channel widths.
+
+    C has D's structure with ``n_clusters`` outputs (logits). No batch norm (WGAN-GP's critic must not
+    have it, and the reference MNIST generator has none either); G's sigmoid output expects data in [0, 1].
+    """
+    widths = tuple(hidden or CONV_WIDTHS)
+    if len(data_shape) != 3 or data_shape[1] != data_shape[2] or data_shape[1] < 4:
+        raise UserInputError(f"the convolutional networks need square images (channels, size, size), size >= 4; "
+                             f"got inputs of shape {tuple(data_shape)}")
+    generator = ConvGenerator(data_shape, n_clusters + noise_dim, widths)
+    return generator, ConvFeatures(data_shape, widths, 1), ConvFeatures(data_shape, widths, n_clusters)
+
+
+GAN_ARCHITECTURES["conv"] = gan_conv_networks
+
+
+def gan_architecture_for(data_shape: Sequence[int]) -> str:
+    """``auto``'s choice: the convolutional networks for square images of at least 16 pixels, else the MLP."""
+    if len(data_shape) == 3 and data_shape[1] == data_shape[2] and data_shape[1] >= 16:
+        return "conv"
+    return "mlp"

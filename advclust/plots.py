@@ -141,3 +141,64 @@ DCAN_CURVES: tuple[Panel, ...] = (
     Panel("smallest mixture weight psi_k", ("smallest_weight",)),
     Panel("evaluated clustering", ("acc", "nmi", "ari"), unit_interval=True),
 )
+
+
+def image_grid(images: torch.Tensor, rows: int, title: str | None = None, row_labels: Sequence[str] | None = None) -> Figure:
+    """Images (N, C, H, W) in [0, 1] on a grid of ``rows`` rows, row by row."""
+    images = images.detach().cpu().clamp(0, 1)
+    columns = -(-len(images) // rows)
+    fig, axes = plt.subplots(rows, columns, figsize=(0.6 * columns + 0.6, 0.6 * rows + 0.4), squeeze=False)
+    for i, ax in enumerate(axes.ravel()):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_frame_on(False)
+        if i < len(images):
+            picture = images[i].permute(1, 2, 0).numpy()
+            ax.imshow(picture.squeeze(-1) if picture.shape[-1] == 1 else picture, cmap="gray", vmin=0, vmax=1)
+    for row, label in enumerate(row_labels or []):
+        axes[row, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=7)
+    if title:
+        fig.suptitle(title, fontsize=9)
+    fig.tight_layout(pad=0.2, rect=(0, 0, 1, 1 - 0.35 / fig.get_figheight()) if title else None)
+    return fig
+
+
+def generated_by_cluster(model, per_cluster: int = 10, clusters: Sequence[int] | None = None,
+                         title: str | None = None) -> Figure:
+    """Samples of a generator-based model, one row per cluster id (002 Fig. 3d/h)."""
+    clusters = list(range(model.n_clusters) if clusters is None else clusters)
+    ids = torch.tensor(clusters).repeat_interleave(per_cluster)
+    samples, _ = model.generate(len(ids), clusters=ids)
+    return image_grid(samples, len(clusters), title, [f"y={c}" for c in clusters])
+
+
+def stability_bars(records_by_name: dict[str, Sequence[dict]], metrics: Sequence[str] = ("acc", "nmi", "ari"),
+                   title: str | None = None) -> Figure:
+    """Standard deviation of each metric over the runs of each named group (002 Fig. 4 / 5b)."""
+    table = pd.DataFrame({name: pd.DataFrame([r["metrics"] for r in records])[list(metrics)].std(ddof=0)
+                          for name, records in records_by_name.items()}).T
+    fig = metric_bars(table, metrics, title)
+    fig.axes[0].set_ylim(0, max(0.05, float(table.max().max()) * 1.2))
+    fig.axes[0].set_ylabel("standard deviation over runs")
+    return fig
+
+
+def metric_against(table: pd.DataFrame, x: str, metrics: Sequence[str] = ("acc", "nmi", "ari"),
+                   title: str | None = None) -> Figure:
+    """Median with a min-max bar of each metric against column ``x`` (002 Fig. 5a).
+
+    ``table`` has a column ``x`` and columns (metric, "median" / "min" / "max").
+    """
+    fig, ax = plt.subplots(figsize=(4.5, 3))
+    order = table.sort_values(x)
+    for metric in metrics:
+        median = order[(metric, "median")]
+        ax.errorbar(order[x], median, yerr=[median - order[(metric, "min")], order[(metric, "max")] - median],
+                    marker="o", capsize=3, label=metric)
+    ax.set_xlabel(x)
+    ax.set_ylim(-0.05, 1.05)
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig

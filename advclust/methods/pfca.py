@@ -28,14 +28,20 @@ class PFCA(NeuralClusterer):
     ``batch_size`` = 100 and ``noise_dim`` are the reference implementation's (the paper is
     silent); the reference uses gp_weight 10 where the paper says 100: the paper wins here.
     ``cluster_prior`` replaces the uniform p(y) by given probabilities (002 IV-D-2, ORL gender).
+
+    ``architecture="auto"`` picks the convolutional G, D and C of 002 Fig. 2 for square images
+    (channels, size, size) of 16 pixels or more and the fully connected ones of 002 IV-B otherwise;
+    ``hidden`` is their widths (``None``: 512-512-512 for the MLP, the reference's 64/128/256
+    channels for the convolutions). The convolutional G ends in a sigmoid (the reference's
+    output range), so image data should be in [0, 1].
     """
 
     def __init__(
         self,
         n_clusters: int = 10,
         noise_dim: int = 128,
-        architecture: str = "mlp",
-        hidden: Sequence[int] = (512, 512, 512),
+        architecture: str = "auto",
+        hidden: Sequence[int] | None = None,
         gp_weight: float = 100.0,
         eta0: float = 10.0,
         eta_gamma: float = 1.2,
@@ -86,8 +92,8 @@ class PFCA(NeuralClusterer):
         super().validate_params()
         check_param("n_clusters", self.n_clusters, "int", 2)
         check_param("noise_dim", self.noise_dim, "int", 0)
-        check_choice("architecture", self.architecture, nets.GAN_ARCHITECTURES)
-        for width in self.hidden:
+        check_choice("architecture", self.architecture, [*nets.GAN_ARCHITECTURES, "auto"])
+        for width in self.hidden or ():
             check_param("hidden", width, "int", 1)
         check_param("gp_weight", self.gp_weight, "float", 0)
         check_param("eta0", self.eta0, "float", 0, low_inclusive=False)
@@ -108,8 +114,9 @@ class PFCA(NeuralClusterer):
     def build(self, source: torch.Tensor | Callable, device: torch.device) -> None:
         data_shape = tuple(source.shape[1:]) if isinstance(source, torch.Tensor) else tuple(source(1, device).shape[1:])
         self.data_shape_ = data_shape
+        self.architecture_ = nets.gan_architecture_for(data_shape) if self.architecture == "auto" else self.architecture
         generator, critic, classifier = nets.gan_networks(
-            self.architecture, data_shape, self.n_clusters, self.noise_dim, self.hidden)
+            self.architecture_, data_shape, self.n_clusters, self.noise_dim, self.hidden)
         self.generator_, self.critic_, self.classifier_ = generator.to(device), critic.to(device), classifier.to(device)
         adam = dict(lr=self.lr, betas=(self.beta1, self.beta2))
         self.optimizer_g_ = torch.optim.Adam(self.generator_.parameters(), **adam)
@@ -184,7 +191,7 @@ class PFCA(NeuralClusterer):
             "fake_accuracy": fake_accuracy,
             "entropy_bound": entropy_term.detach(),
             "generator_loss": generator_loss.detach(),
-            "eta": torch.tensor(eta),
+            "eta": torch.full((), eta, device=self.device_),  # a fill, not a host-to-device copy
         }
 
     # -- inference -----------------------------------------------------------
