@@ -49,11 +49,13 @@ def fit_run(
     method: str, dataset: str | data.Dataset, params: dict[str, Any] | None = None, seed: int = 0,
     profile: str = "custom", dataset_options: dict[str, Any] | None = None,
     eval_dataset: str | data.Dataset | None = None, callbacks: Sequence = (),
+    fit_options: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], Any, data.Dataset]:
     """Fit ``method`` on ``dataset`` with ``seed``; return (record, fitted estimator, evaluation data).
 
     The estimator trains on ``dataset.training_source`` and is scored on ``eval_dataset``
     (default: the dataset itself, as the papers do for unsupervised clustering).
+    ``fit_options`` go to ``fit`` as keywords (e.g. SIMI-ClusterGAN's ``prior``: a fitted IMSAT to reuse).
     """
     params = {**dict(params or {}), "seed": seed}
     estimator = make_estimator(method, params)
@@ -66,7 +68,8 @@ def fit_run(
         estimator.set_params(n_clusters=train_data.n_clusters)
     commit = git_commit()  # the code that runs is the code at the start
     started = time.perf_counter()
-    estimator.fit(train_data.training_source, eval_set=(eval_data.inputs, eval_data.labels), callbacks=callbacks)
+    estimator.fit(train_data.training_source, eval_set=(eval_data.inputs, eval_data.labels), callbacks=callbacks,
+                  **(fit_options or {}))
     wall = time.perf_counter() - started
     scores = estimator.evaluate(eval_data.inputs, eval_data.labels)
     record = {

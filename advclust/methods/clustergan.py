@@ -394,3 +394,18 @@ class SIMIClusterGAN(ClusterGAN):
 
     def prior_ids(self, real: torch.Tensor) -> torch.Tensor:
         return self.prior_model_.assign(real)
+
+
+def code_classes(model: ClusterGAN, X: torch.Tensor, labels: torch.Tensor) -> list[tuple[int, float, int]]:
+    """For each one-hot code z_M: the majority true class of the real inputs the encoder puts there (argmax),
+    that class's share of them, and how many inputs it holds: what each row of generated samples should show."""
+    codes = model.predict_proba(X).argmax(1)
+    rows = []
+    for code in range(model.n_clusters):
+        members = labels[codes == code]
+        if len(members) == 0:
+            rows.append((-1, 0.0, 0))
+            continue
+        counts = torch.bincount(members)
+        rows.append((int(counts.argmax()), float(counts.max()) / len(members), len(members)))
+    return rows
