@@ -394,7 +394,12 @@ if baseline_records:
 # errors; $G(E(x))$ feeds the softmax of $E$'s categorical part to $G$.
 # Images are scaled to $[-1, 1]$ (004 IV-B) and every method trains and is
 # scored on the same images (all 70 000 in the paper profile). 004 prints
-# the best of 5 runs; the tables below give the median and the best.
+# one number per cell from 5 runs without saying whether it is the best or
+# the mean; the tables below give the median and the best. The **quick**
+# profile shrinks every budget (a subset of the images, one seed, narrower
+# MLP networks, a few hundred steps; the line above each table states the
+# values): its numbers show that the pipeline runs and which way the
+# effects go, not the paper's accuracies.
 
 # %%
 from advclust.methods.clustergan import code_classes
@@ -475,7 +480,7 @@ for variant in ("ClusterGAN", "SIMI-ClusterGAN"):
 # %% [markdown]
 # ### Beside 004 Table II
 #
-# 004 prints one number per method and dataset, the best of 5 runs (IMSAT
+# 004 prints one number per method and dataset, from 5 runs (IMSAT
 # is not in Table II: on these datasets it is shown for what phase 1 alone
 # reaches). ACC is Hungarian-matched; purity beside it.
 

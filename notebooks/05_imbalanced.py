@@ -15,6 +15,7 @@
 #     name: python3
 # ---
 
+# %%
 
 # %% [markdown]
 # # Imbalanced clusters
@@ -141,13 +142,14 @@ def simi_summary(records: list[dict]) -> pd.DataFrame:
 for name in simi_imbalanced:
     train = simi_subset(data.load(name, split="train", value_range=(-1.0, 1.0)), simi_n_train, "training images")
     test = simi_subset(data.load(name, split="test", value_range=(-1.0, 1.0)), simi_n_test, "test images")
-    print(f"{train.name}: class counts {train.metadata['class_counts']}")
+    print(f"{train.name}: class counts {torch.bincount(train.labels, minlength=10).tolist()}")
     simi_runs(train, test, "mnist", simi_mnist_architecture)
 
 # %% [markdown]
 # ### Beside 004 Table VI
 #
-# 004 prints the best of 5 runs; here the median and the best, with purity.
+# 004 prints one number per cell (from 5 runs, Section IV-C); here the
+# median and the best, with purity.
 
 # %%
 printed = reference.reported(paper="simi-clustergan", table="VI")
