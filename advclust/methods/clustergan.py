@@ -235,7 +235,11 @@ class ClusterGAN(NeuralClusterer):
     # -- inference -----------------------------------------------------------
     def encode(self, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """E(x): (z_n, softmax of the categorical part) of each input."""
-        out = self._batched(lambda x: torch.cat([self.encoder_(x)[0], self.encoder_(x)[1].softmax(1)], 1), X).cpu()
+        def both(x: torch.Tensor) -> torch.Tensor:
+            z_n, logits = self.encoder_(x)
+            return torch.cat([z_n, logits.softmax(1)], 1)
+
+        out = self._batched(both, X).cpu()
         return out[:, : self.noise_dim], out[:, self.noise_dim :]
 
     def encoding(self, X: torch.Tensor) -> np.ndarray:
