@@ -36,3 +36,58 @@ def staircase(initial: float, factor: float, every: int, step: int) -> float:
     of the initial value.
     """
     return initial * factor ** math.floor(step / every)
+
+
+# -- information maximisation and self-augmented training (IMSAT, 004 Eq. 7-11) -------------
+
+def categorical_kl(target_probabilities: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
+    """Per-row KL(p || softmax(logits)) for target probabilities p (004 Eq. 7 up to p's entropy)."""
+    log_q = torch.log_softmax(logits, dim=1)
+    log_p = torch.log(target_probabilities.clamp_min(1e-12))
+    return (target_probabilities * (log_p - log_q)).sum(1)
+
+
+def _unit_rows(x: torch.Tensor) -> torch.Tensor:
+    flat = x.reshape(len(x), -1)
+    return (flat / flat.norm(dim=1, keepdim=True).clamp_min(1e-12)).reshape(x.shape)
+
+
+def vat_perturbation(
+    network: nn.Module, x: torch.Tensor, radius: torch.Tensor | float, xi: float = 10.0, n_power: int = 1,
+    probabilities: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """The virtual adversarial perturbation of 004 Eq. 9 (Miyato et al.'s power iteration).
+
+    The direction that most increases KL(p(y|x) || p(y|x + r)), found by ``n_power`` power
+    iterations from a random direction scaled by ``xi``, rescaled to L2 norm ``radius`` per row
+    (a scalar or one radius per input). ``network`` returns logits.
+    """
+    if probabilities is None:
+        with torch.no_grad():
+            probabilities = network(x).softmax(1)
+    probabilities = probabilities.detach()
+    direction = _unit_rows(torch.randn_like(x))
+    for _ in range(n_power):
+        direction = (xi * direction).requires_grad_(True)
+        divergence = categorical_kl(probabilities, network(x + direction)).sum()
+        (gradient,) = torch.autograd.grad(divergence, direction)
+        direction = _unit_rows(gradient.detach())
+    radius = torch.as_tensor(radius, dtype=x.dtype, device=x.device)
+    if radius.dim() == 1:
+        radius = radius.reshape(-1, *([1] * (x.dim() - 1)))
+    return direction * radius
+
+
+def marginal_entropy(probabilities: torch.Tensor) -> torch.Tensor:
+    """H(Y): the entropy of the mean prediction over the batch (004 Eq. 11)."""
+    return entropy(probabilities.mean(0))
+
+
+def conditional_entropy(probabilities: torch.Tensor) -> torch.Tensor:
+    """H(Y|X): the mean entropy of the per-input predictions (004 Eq. 11)."""
+    return entropy(probabilities).mean()
+
+
+def mutual_information(probabilities: torch.Tensor) -> torch.Tensor:
+    """I(X; Y) = H(Y) - H(Y|X) estimated on a batch of predictions p(y|x) (rows)."""
+    return marginal_entropy(probabilities) - conditional_entropy(probabilities)

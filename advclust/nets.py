@@ -194,3 +194,106 @@ def gan_architecture_for(data_shape: Sequence[int]) -> str:
     if len(data_shape) == 3 and data_shape[1] == data_shape[2] and data_shape[1] >= 16:
         return "conv"
     return "mlp"
+# -- IMSAT's prior network and ClusterGAN's generator / critic / encoder (004) ---------------
+
+def batchnorm_mlp(sizes: Sequence[int]) -> nn.Sequential:
+    """``sizes[0] -> ... -> sizes[-1]`` with batch norm and ReLU after each hidden layer (IMSAT's P_phi)."""
+    if len(sizes) < 2:
+        raise ValueError(f"an MLP needs at least input and output sizes, got {list(sizes)}")
+    layers: list[nn.Module] = [nn.Flatten()]
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(n_in, n_out))
+        if i < len(sizes) - 2:
+            layers += [nn.BatchNorm1d(n_out), nn.ReLU()]
+    return nn.Sequential(*layers)
+
+
+class frozen_batch_stats:  # noqa: N801 - used as a context manager
+    """Within the block, batch-norm layers of ``module`` use batch statistics but do not update running ones.
+
+    IMSAT's reference does the same for the forward passes on perturbed inputs.
+    """
+
+    def __init__(self, module: nn.Module):
+        self.layers = [m for m in module.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+
+    def __enter__(self) -> None:
+        self.momenta = [m.momentum for m in self.layers]
+        for m in self.layers:
+            m.momentum = 0.0
+
+    def __exit__(self, *exc: object) -> None:
+        for m, momentum in zip(self.layers, self.momenta):
+            m.momentum = momentum
+
+
+class LatentEncoder(nn.Module):
+    """E(x) -> (z_n, logits of z_M): ClusterGAN's encoder, ``body`` returning noise_dim + n_clusters values."""
+
+    def __init__(self, body: nn.Module, noise_dim: int):
+        super().__init__()
+        self.body = body
+        self.noise_dim = noise_dim
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        out = self.body(x)
+        return out[:, : self.noise_dim], out[:, self.noise_dim :]
+
+
+def _clustergan_mlp(data_shape: Sequence[int], n_clusters: int, noise_dim: int, hidden: Sequence[int],
+                    output_activation: str | None) -> tuple[nn.Module, nn.Module, nn.Module]:
+    """Two-hidden-layer MLPs (004 IV-B for USPS, Pendigits, 10x73k; ClusterGAN's reference for 10x73k)."""
+    data_dim = math.prod(data_shape)
+    generator = ConditionalGenerator(mlp([n_clusters + noise_dim, *hidden, data_dim], "leaky_relu", output_activation),
+                                     data_shape)
+    critic = Flatten(mlp([data_dim, *hidden, 1], "leaky_relu"))
+    encoder = LatentEncoder(Flatten(mlp([data_dim, *hidden, noise_dim + n_clusters], "leaky_relu")), noise_dim)
+    return generator, critic, encoder
+
+
+def _conv_trunk(channels: int, size: int) -> tuple[nn.Sequential, int]:
+    trunk = nn.Sequential(
+        nn.Conv2d(channels, 64, 4, 2, 1), nn.LeakyReLU(0.2),
+        nn.Conv2d(64, 128, 4, 2, 1), nn.LeakyReLU(0.2), nn.Flatten())
+    return trunk, 128 * (size // 4) ** 2
+
+
+def _clustergan_conv(data_shape: Sequence[int], n_clusters: int, noise_dim: int, hidden: Sequence[int],
+                     output_activation: str | None) -> tuple[nn.Module, nn.Module, nn.Module]:
+    """ClusterGAN's MNIST networks: G fc 1024 - fc 128x(s/4)^2 - deconv 64 - deconv C (batch norm, leaky ReLU);
+    D and E conv 64 - conv 128 (4x4, stride 2) - fc 1024 - output. ``hidden`` is unused."""
+    if len(data_shape) != 3 or data_shape[1] != data_shape[2] or data_shape[1] % 4:
+        raise ValueError(f"the conv networks need square images with a side divisible by 4, got shape {tuple(data_shape)}")
+    channels, size = data_shape[0], data_shape[1]
+    quarter = size // 4
+    body = nn.Sequential(
+        nn.Linear(n_clusters + noise_dim, 1024), nn.BatchNorm1d(1024), nn.LeakyReLU(0.2),
+        nn.Linear(1024, 128 * quarter * quarter), nn.BatchNorm1d(128 * quarter * quarter), nn.LeakyReLU(0.2),
+        nn.Unflatten(1, (128, quarter, quarter)),
+        nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.LeakyReLU(0.2),
+        nn.ConvTranspose2d(64, channels, 4, 2, 1))
+    if output_activation is not None:
+        body.append(ACTIVATIONS[check_choice("activation", output_activation, ACTIVATIONS)]())
+    generator = ConditionalGenerator(body, data_shape)
+    trunk, width = _conv_trunk(channels, size)
+    critic = nn.Sequential(trunk, nn.Linear(width, 1024), nn.LeakyReLU(0.2), nn.Linear(1024, 1))
+    trunk, width = _conv_trunk(channels, size)
+    encoder = LatentEncoder(nn.Sequential(trunk, nn.Linear(width, 1024), nn.LeakyReLU(0.2),
+                                          nn.Linear(1024, noise_dim + n_clusters)), noise_dim)
+    return generator, critic, encoder
+
+
+#: Builders of ClusterGAN's (generator, critic, encoder) triples.
+CLUSTERGAN_ARCHITECTURES: dict[str, Callable[..., tuple[nn.Module, nn.Module, nn.Module]]] = {
+    "mlp": _clustergan_mlp,
+    "conv": _clustergan_conv,
+}
+
+
+def clustergan_networks(
+    architecture: str, data_shape: Sequence[int], n_clusters: int, noise_dim: int, hidden: Sequence[int],
+    output_activation: str | None = "tanh",
+) -> tuple[nn.Module, nn.Module, nn.Module]:
+    """Build ClusterGAN's (G, D, E) of ``architecture`` for data of ``data_shape``."""
+    builder = CLUSTERGAN_ARCHITECTURES[check_choice("architecture", architecture, CLUSTERGAN_ARCHITECTURES)]
+    return builder(data_shape, n_clusters, noise_dim, hidden, output_activation)

@@ -200,5 +200,38 @@ def metric_against(table: pd.DataFrame, x: str, metrics: Sequence[str] = ("acc",
     ax.legend(fontsize=8)
     if title:
         ax.set_title(title, fontsize=10)
+#: IMSAT's learning curves (004 Eq. 10): the self-augmentation terms and the two entropies.
+IMSAT_CURVES: tuple[Panel, ...] = (
+    Panel("R_SAT: VAT (and affine) KL", ("vat", "affine_sat"), log=True),
+    Panel("H(Y) and H(Y|X)", ("h_y", "h_y_given_x")),
+    Panel("evaluated clustering", ("acc", "nmi", "ari"), unit_interval=True),
+)
+
+#: ClusterGAN / SIMI-ClusterGAN's learning curves (004 Eq. 16).
+CLUSTERGAN_CURVES: tuple[Panel, ...] = (
+    Panel("Wasserstein estimate", ("wasserstein",)),
+    Panel("cycle losses J_ce, J_mse", ("j_ce", "j_mse"), log=True),
+    Panel("added losses J_rec, J_pce, J_cm", ("j_rec", "j_pce", "j_cm"), log=True),
+    Panel("evaluated clustering", ("acc", "nmi", "ari"), unit_interval=True),
+)
+
+
+def image_rows(images: torch.Tensor, n_rows: int, title: str | None = None,
+               row_labels: Sequence[str] | None = None, value_range: Sequence[float] = (-1.0, 1.0)) -> Figure:
+    """Images (N, C, H, W) laid out in ``n_rows`` rows (e.g. one row of generated samples per cluster)."""
+    images = images.detach().float().cpu()
+    n_cols = len(images) // n_rows
+    low, high = value_range
+    images = ((images[: n_rows * n_cols] - low) / (high - low)).clamp(0, 1)
+    channels, height, width = images.shape[1:]
+    tiles = images.reshape(n_rows, n_cols, channels, height, width).permute(0, 3, 1, 4, 2)
+    mosaic = tiles.reshape(n_rows * height, n_cols * width, channels).squeeze(-1).numpy()
+    fig, ax = plt.subplots(figsize=(0.5 * n_cols + 0.8, 0.5 * n_rows + 0.4))
+    ax.imshow(mosaic, cmap="gray" if channels == 1 else None, vmin=0, vmax=1)
+    ax.set_xticks([])
+    ax.set_yticks([(i + 0.5) * height for i in range(n_rows)], list(row_labels) if row_labels else [""] * n_rows,
+                  fontsize=7)
+    if title:
+        ax.set_title(title, fontsize=9)
     fig.tight_layout()
     return fig

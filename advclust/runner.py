@@ -50,6 +50,7 @@ def fit_run(
     profile: str = "custom", dataset_options: dict[str, Any] | None = None,
     eval_dataset: str | data.Dataset | None = None, callbacks: Sequence = (),
     eval_options: dict[str, Any] | None = None,
+    fit_options: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], Any, data.Dataset]:
     """Fit ``method`` on ``dataset`` with ``seed``; return (record, fitted estimator, evaluation data).
 
@@ -57,6 +58,7 @@ def fit_run(
     (default: the dataset itself, as the papers do for unsupervised clustering). ``eval_options``
     loads the evaluation data by name with these options (e.g. ``{"split": "test"}``); without
     ``eval_dataset`` the name is the training dataset's.
+    ``fit_options`` go to ``fit`` as keywords (e.g. SIMI-ClusterGAN's ``prior``: a fitted IMSAT to reuse).
     """
     params = {**dict(params or {}), "seed": seed}
     estimator = make_estimator(method, params)
@@ -74,7 +76,8 @@ def fit_run(
         estimator.set_params(n_clusters=train_data.n_clusters)
     commit = git_commit()  # the code that runs is the code at the start
     started = time.perf_counter()
-    estimator.fit(train_data.training_source, eval_set=(eval_data.inputs, eval_data.labels), callbacks=callbacks)
+    estimator.fit(train_data.training_source, eval_set=(eval_data.inputs, eval_data.labels), callbacks=callbacks,
+                  **(fit_options or {}))
     wall = time.perf_counter() - started
     scores = estimator.evaluate(eval_data.inputs, eval_data.labels)
     record = {
@@ -134,6 +137,17 @@ def summarize(records: Sequence[dict[str, Any]], metrics: Sequence[str] = METRIC
     summary = grouped.agg(["min", "max", "median", "mean", "std"])
     summary.insert(0, ("runs", ""), grouped.size())
     return summary
+
+
+def summarize_variants(records: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    """Median and best ACC and NMI, median purity and the number of runs, per (dataset, ``record["variant"]``)."""
+    frame = pd.DataFrame([{"dataset": r["dataset"], "variant": r.get("variant", r["method"]),
+                           **{m: r["metrics"].get(m, np.nan) for m in METRICS}} for r in records])
+    grouped = frame.groupby(["dataset", "variant"], sort=False)
+    return pd.DataFrame({
+        "ACC median": grouped["acc"].median(), "ACC best": grouped["acc"].max(),
+        "NMI median": grouped["nmi"].median(), "NMI best": grouped["nmi"].max(),
+        "purity median": grouped["purity"].median(), "runs": grouped.size()})
 
 
 def record_filename(record: dict[str, Any]) -> str:

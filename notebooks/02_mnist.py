@@ -29,7 +29,10 @@
 #   agglomerative clustering, NMF) on the 70 000 28x28 digits, beside the
 #   baseline rows of PFCA {cite}`gan2021pfca` Table I, Dual-AAE
 #   {cite}`ge2021dualaae` Table I and SIMI-ClusterGAN {cite}`dam2021simi`
-#   Table II.
+#   Table II;
+# - **IMSAT, ClusterGAN and SIMI-ClusterGAN** {cite}`dam2021simi` on MNIST
+#   and Fashion-MNIST, beside 004 Tables II, IV and V and its Figs. 2, 3, 7
+#   and 9.
 #
 # The defaults in the parameters cell are the papers' settings (the
 # **paper** profile). The **quick** profile, which CI uses, trains PFCA with
@@ -73,6 +76,23 @@ baselines = {
     "agglomerative": {"n_neighbors": 10},
     "nmf": {},
 }
+
+# IMSAT, ClusterGAN and SIMI-ClusterGAN (004 IV-B; every other hyperparameter is the estimators' default = 004's)
+simi_datasets = ["mnist", "fashion-mnist"]  # 004 Table II columns run here
+simi_seeds = [0, 1, 2, 3, 4]  # 004 reports 5 runs
+simi_n_train = 0  # images per dataset (0: all 70 000, train and test pooled as 004 Table I counts them)
+simi_architecture = "conv"  # ClusterGAN's conv G/D/E for 28x28 (004 IV-B); "mlp": two-hidden-layer MLPs of simi_hidden
+simi_hidden = [256, 256]  # widths of the "mlp" networks
+simi_n_iterations = 37500  # generator steps: ClusterGAN's 200 epochs of batch 64, 5 critic batches per step
+simi_lr = 1e-4  # Adam learning rate of G, D and E (004 IV-B)
+simi_prior_hidden = [1200, 1200]  # P_phi d-1200-1200-M (004 IV-B)
+simi_prior_iterations = 14000  # IMSAT's 50 epochs of 70 000 in batches of 250
+simi_prior_augment = {"mnist": False, "fashion-mnist": True}  # 004 IV-C: affine distortions for Fashion-MNIST
+simi_ablation_seeds = [0, 1, 2, 3, 4]  # Table IV's loss ablation on Fashion-MNIST
+simi_uniform_seeds = [0, 1, 2, 3, 4]  # Table V's uniform-prior SIMI-ClusterGAN on MNIST
+simi_sigmas = [0.1, 0.4, 0.7, 1.0]  # Fig. 9: sigma of z_n for ClusterGAN and SIMI-ClusterGAN on MNIST
+simi_sigma_seeds = [0]
+simi_kmeans_n_init = 10  # k-means starts on the encoder output
 
 # %%
 import matplotlib.pyplot as plt
@@ -459,3 +479,265 @@ if baseline_records:
     medians = pd.DataFrame({m: summary.loc[list(baselines), (m, "median")] for m in ("acc", "nmi", "ari")})
     plots.metric_bars(medians, title=f"classical baselines on MNIST (70 000 digits), this execution ({profile} profile)")
     plt.show()
+
+
+# %% [markdown]
+# ## IMSAT, ClusterGAN and SIMI-ClusterGAN
+#
+# **ClusterGAN** draws $z = (z_n, z_M)$, Gaussian noise $z_n \sim
+# \mathcal N(0, \sigma^2 I)$ with $\sigma = 0.1$ and a uniform one-hot code
+# $z_M$; a WGAN-GP critic pulls $G(z)$ onto the data, and an encoder $E$
+# learns with $G$ to recover $(z_n, z_M)$ from $G(z)$ (cycle losses $J_{ce}$,
+# $J_{mse}$, weighted 10 and 10; 004 Eq. 2-4). Real images are clustered by
+# k-means on $E(x)$.
+#
+# **SIMI-ClusterGAN** (004 Algorithm 1) first learns a prior network
+# $P_\phi$ with **IMSAT** (phase 1): an MLP 784-1200-1200-10 trained to give
+# the same prediction on an image and on a virtual adversarial perturbation
+# of it (norm 0.25 times the distance to the 10th nearest neighbour, as
+# IMSAT's reference), while maximising the mutual information between
+# images and clusters (Eq. 7-11; $\beta_p = 0.1$, $\beta_{mu} = 4$, Adam
+# 0.002); on Fashion-MNIST random affine distortions are added (004 IV-C).
+# IMSAT alone is a clustering method (argmax $P_\phi$) and is shown beside
+# the other two. Phase 2 is ClusterGAN whose codes $z_M$ are $P_\phi$'s
+# assignments of the real minibatch (Eq. 12), with three added losses:
+# reconstruction $J_{rec} = \lVert x - G(E(x)) \rVert$ (Eq. 13), the prior
+# cross-entropy $J_{pce}$ between $E(x)$ and $P_\phi$'s assignment (Eq. 14),
+# and the cross-modality loss $J_{cm}$ (Eq. 15), weighted 1, 10 and 1, Adam
+# $10^{-4}$ with betas (0.5, 0.999).
+#
+# **Where 004 is silent** (each a parameter of `advclust.methods.IMSAT`,
+# `ClusterGAN`, `SIMIClusterGAN`; their docstrings list them): iteration
+# counts and batch sizes are the reference implementations' (IMSAT: 50
+# epochs of batch 250; ClusterGAN: 200 epochs of batch 64, 5 critic steps per
+# generator step); $\beta_{mu}$ multiplies $H(Y)$ as in IMSAT's code (Eq. 10
+# prints it on $H(Y|X)$); the norms of Eq. 3, 13 and 15 are mean squared
+# errors; $G(E(x))$ feeds the softmax of $E$'s categorical part to $G$.
+# Images are scaled to $[-1, 1]$ (004 IV-B) and every method trains and is
+# scored on the same images (all 70 000 in the paper profile). 004 prints
+# one number per cell from 5 runs without saying whether it is the best or
+# the mean; the tables below give the median and the best. The **quick**
+# profile shrinks every budget (a subset of the images, one seed, narrower
+# MLP networks, a few hundred steps with a learning rate of $10^{-3}$ instead
+# of $10^{-4}$, which does not get anywhere in so few steps; the line above
+# each table states the values): its numbers show that the pipeline runs and which way the
+# effects go, not the paper's accuracies.
+
+# %%
+from advclust.methods.clustergan import code_classes
+
+
+def simi_data(name: str) -> data.Dataset:
+    """The 70 000 images of ``name`` in [-1, 1], or the first ``simi_n_train`` of them."""
+    pooled = data.load(name, split="all", value_range=(-1.0, 1.0))
+    if not simi_n_train or simi_n_train >= len(pooled):
+        return pooled
+    return dataclasses.replace(pooled, name=f"{name}-first{simi_n_train}", inputs=pooled.inputs[:simi_n_train],
+                               labels=pooled.labels[:simi_n_train])
+
+
+simi_gan = dict(architecture=simi_architecture, hidden=simi_hidden, n_iterations=simi_n_iterations, lr=simi_lr,
+                kmeans_n_init=simi_kmeans_n_init, device=device, progress=progress)
+simi_sets = {name: simi_data(name) for name in simi_datasets}
+simi_records, simi_models, simi_priors = [], {}, {}
+
+
+def simi_fit(method: str, dataset: data.Dataset, seed: int, variant: str, **params) -> dict:
+    """One run of ``method`` (SIMI-ClusterGAN reusing this dataset and seed's IMSAT), recorded under ``variant``."""
+    options = {"prior": simi_priors[(dataset.name, seed)]} if method == "simi-clustergan" else None
+    record, model, _ = runner.fit_run(method, dataset, params, seed=seed, profile=profile, fit_options=options)
+    record["variant"] = variant
+    keep(record)
+    simi_records.append(record)
+    simi_models.setdefault((dataset.name, variant), model)
+    print(f"{dataset.name}, {variant}, seed {seed}: ACC {record['metrics']['acc']:.4f}, "
+          f"NMI {record['metrics']['nmi']:.4f}, {record['wall_seconds']:.0f} s")
+    return record
+
+
+for name, dataset in simi_sets.items():
+    prior_params = dict(hidden=simi_prior_hidden, n_iterations=simi_prior_iterations,
+                        augment=simi_prior_augment.get(name, False), device=device, progress=progress)
+    for seed in simi_seeds:
+        record, prior, _ = runner.fit_run("imsat", dataset, prior_params, seed=seed, profile=profile)
+        record["variant"] = "IMSAT"
+        keep(record)
+        simi_records.append(record)
+        simi_priors[(dataset.name, seed)] = prior
+        simi_models.setdefault((dataset.name, "IMSAT"), prior)
+        print(f"{dataset.name}, IMSAT, seed {seed}: ACC {record['metrics']['acc']:.4f}, {record['wall_seconds']:.0f} s")
+        simi_fit("clustergan", dataset, seed, "ClusterGAN", **simi_gan)
+        simi_fit("simi-clustergan", dataset, seed, "SIMI-ClusterGAN", **simi_gan,
+                 prior_hidden=simi_prior_hidden, prior_iterations=simi_prior_iterations,
+                 prior_augment=prior_params["augment"])
+
+
+def simi_committed(methods_: tuple[str, ...] = ("imsat", "clustergan", "simi-clustergan")) -> list[dict]:
+    return [r for m in methods_ for name in simi_sets for r in committed(m, simi_sets[name].name)]
+
+
+# %% [markdown]
+# ### Learning curves
+#
+# IMSAT (phase 1) and SIMI-ClusterGAN (phase 2) on the first dataset, first seed.
+
+# %%
+first = simi_sets[simi_datasets[0]].name
+plots.learning_curves(simi_models[(first, "IMSAT")].history_, plots.IMSAT_CURVES, title=f"IMSAT on {first}")
+plt.show()
+for variant in ("ClusterGAN", "SIMI-ClusterGAN"):
+    plots.learning_curves(simi_models[(first, variant)].history_, plots.CLUSTERGAN_CURVES, title=f"{variant} on {first}")
+    plt.show()
+
+# %% [markdown]
+# ### Beside 004 Table II
+#
+# 004 prints one number per method and dataset, from 5 runs (IMSAT
+# is not in Table II: on these datasets it is shown for what phase 1 alone
+# reaches). ACC is Hungarian-matched; purity beside it.
+
+# %%
+printed = reference.reported(paper="simi-clustergan", table="II", dataset=simi_datasets,
+                             method=["ClusterGAN", "SIMI-ClusterGAN"])
+printed = printed.assign(variant=printed["method"])
+paper_cols = printed.pivot_table(index=["dataset", "variant"], columns="metric", values="value")
+paper_cols.columns = [f"004 {m.upper()}" for m in paper_cols.columns]
+this = runner.summarize_variants(simi_records)
+this = this[this.index.get_level_values("variant").isin(["IMSAT", "ClusterGAN", "SIMI-ClusterGAN"])]
+this.index = this.index.set_levels([n.split("-first")[0] for n in this.index.levels[0]], level=0)
+display(Markdown(f"**This execution** ({profile} profile: {len(simi_seeds)} seed(s), "
+                 f"{len(next(iter(simi_sets.values())))} images per dataset, P_phi {simi_prior_hidden} for "
+                 f"{simi_prior_iterations} minibatches, {simi_architecture} networks for {simi_n_iterations} "
+                 f"generator steps at learning rate {simi_lr}) beside 004 Table II:"))
+display(paper_cols.join(this, how="outer").round(4))
+earlier = simi_committed()
+if earlier:
+    display(Markdown("**Committed non-quick records** (`results/`):"))
+    display(runner.summarize_variants(earlier).round(4))
+else:
+    display(Markdown("No paper-profile record of these methods is committed yet (`advclust book --profile paper "
+                     "--only 02` writes them under `results/mnist`)."))
+
+# %% [markdown]
+# ### Loss ablation on Fashion-MNIST (004 Table IV)
+#
+# SIMI-ClusterGAN with only some of its losses, all with the learned prior:
+# the cycle losses alone, then adding $J_{rec}$, then $J_{cm}$, then all
+# (the last row is the SIMI-ClusterGAN runs above).
+
+# %%
+SIMI_ABLATION = {
+    "J_ce + J_mse": dict(alpha_re=0.0, alpha_pcl=0.0, alpha_cm=0.0),
+    "J_ce + J_mse + J_rec": dict(alpha_pcl=0.0, alpha_cm=0.0),
+    "J_ce + J_mse + J_rec + J_cm": dict(alpha_pcl=0.0),
+}
+if "fashion-mnist" in simi_sets:
+    fashion = simi_sets["fashion-mnist"]
+    for seed in simi_ablation_seeds:
+        for variant, weights in SIMI_ABLATION.items():
+            simi_fit("simi-clustergan", fashion, seed, variant, **simi_gan, **weights,
+                     prior_hidden=simi_prior_hidden, prior_iterations=simi_prior_iterations, prior_augment=True)
+    ablation = [r for r in simi_records if r["dataset"] == fashion.name and (
+        r["variant"] in SIMI_ABLATION or (r["variant"] == "SIMI-ClusterGAN" and r["seed"] in simi_ablation_seeds))]
+    rows = runner.summarize_variants(ablation)
+    rows = rows.droplevel("dataset").rename(index={"SIMI-ClusterGAN": "all losses"})
+    printed = reference.table("simi-clustergan", "IV")
+    printed.columns = [f"004 {c.upper()}" for c in printed.columns]
+    display(Markdown(f"**004 Table IV beside this execution** ({profile} profile, seeds {simi_ablation_seeds}):"))
+    display(printed.join(rows[["ACC median", "ACC best", "NMI median", "runs"]], how="outer").round(4))
+
+# %% [markdown]
+# ### Uniform prior (004 Table V)
+#
+# SIMI-ClusterGAN with $z_M$ drawn uniformly as in ClusterGAN: $P_\phi$ takes
+# no part in the adversarial game but still gives $J_{pce}$ its targets.
+
+# %%
+if "mnist" in simi_sets:
+    for seed in simi_uniform_seeds:
+        simi_fit("simi-clustergan", simi_sets["mnist"], seed, "SIMI-ClusterGAN w/o P_phi", **simi_gan, prior="uniform",
+                 prior_hidden=simi_prior_hidden, prior_iterations=simi_prior_iterations)
+    uniform = [r for r in simi_records if r["dataset"] == simi_sets["mnist"].name
+               and r["variant"] in ("ClusterGAN", "SIMI-ClusterGAN w/o P_phi", "SIMI-ClusterGAN")]
+    rows = runner.summarize_variants(uniform)
+    printed = reference.table("simi-clustergan", "V")[[("mnist", "acc"), ("mnist", "nmi")]]
+    printed.columns = ["004 ACC", "004 NMI"]
+    display(Markdown(f"**004 Table V (MNIST) beside this execution** ({profile} profile):"))
+    display(printed.join(rows.droplevel("dataset")[["ACC median", "ACC best", "NMI median", "runs"]],
+                         how="outer").round(4))
+
+# %% [markdown]
+# ### ACC as $\sigma$ of $z_n$ varies (004 Fig. 9)
+#
+# 004 reports that ClusterGAN loses accuracy as $\sigma$ grows to 1 while
+# SIMI-ClusterGAN does not. Here on MNIST, $\sigma = 0.1$ being the runs above.
+
+# %%
+if "mnist" in simi_sets:
+    mnist_simi = simi_sets["mnist"]
+    for sigma in simi_sigmas:
+        for seed in simi_sigma_seeds:
+            for method, variant in (("clustergan", "ClusterGAN"), ("simi-clustergan", "SIMI-ClusterGAN")):
+                if sigma == 0.1 and seed in simi_seeds:
+                    continue  # the main runs
+                extra = {} if method == "clustergan" else dict(prior_hidden=simi_prior_hidden,
+                                                               prior_iterations=simi_prior_iterations)
+                simi_fit(method, mnist_simi, seed, f"{variant}, sigma {sigma}", **{**simi_gan, "sigma": sigma}, **extra)
+    sweep = pd.json_normalize([r for r in simi_records if r["dataset"] == mnist_simi.name
+                               and r["method"] != "imsat" and r["seed"] in simi_sigma_seeds
+                               and (r["variant"] in ("ClusterGAN", "SIMI-ClusterGAN") or ", sigma" in r["variant"])])
+    sweep["method"] = sweep["variant"].str.split(",").str[0]
+    sweep = sweep[sweep["method"].isin(["ClusterGAN", "SIMI-ClusterGAN"])]
+    curve = sweep.groupby(["method", "params.sigma"])["metrics.acc"].median().unstack(0)
+    display(curve.round(4))
+    ax = curve.plot(marker="o", figsize=(4.5, 3))
+    ax.set(xlabel="sigma of z_n", ylabel="ACC (median over seeds)", ylim=(0, 1.02),
+           title=f"MNIST, this execution ({profile} profile)")
+    plt.show()
+
+# %% [markdown]
+# ### Generated samples per cluster (004 Figs. 2 and 3) and interpolation (Fig. 7)
+#
+# Each row is one code $z_M$, with 10 draws of $z_n$; its label is the
+# class most of the real images that the encoder assigns to that code
+# belong to, and their share: a row of one kind of image under a label with
+# a high share is a pure cluster. Then the interpolation
+# $z = (z_n, \tau z_M^1 + (1 - \tau) z_M^2)$ with $z_n$ fixed, $\tau$ from 1
+# to 0, between pairs of codes.
+
+# %%
+for name, dataset in simi_sets.items():
+    for variant in ("SIMI-ClusterGAN", "ClusterGAN"):
+        model = simi_models[(dataset.name, variant)]
+        classes = code_classes(model, dataset.inputs, dataset.labels)
+        labels = [f"{c} ({share:.0%})" if c >= 0 else "empty" for c, share, _ in classes]
+        torch.manual_seed(0)
+        samples = model.generate(torch.arange(model.n_clusters).repeat_interleave(10))
+        plots.image_rows(samples, model.n_clusters, title=f"{variant} on {name}: rows = codes z_M",
+                         row_labels=labels)
+        plt.show()
+    model = simi_models[(dataset.name, "SIMI-ClusterGAN")]
+    torch.manual_seed(0)
+    pairs = [(i, (i + 1) % model.n_clusters) for i in range(0, model.n_clusters, 2)]
+    path = torch.cat([model.interpolate(a, b, steps=10) for a, b in pairs])
+    plots.image_rows(path, len(pairs), title=f"SIMI-ClusterGAN on {name}: interpolation between codes",
+                     row_labels=[f"{a} -> {b}" for a, b in pairs])
+    plt.show()
+
+# %% [markdown]
+# What this execution shows, computed from its runs:
+
+# %%
+summary_simi = runner.summarize_variants(simi_records)
+lines = []
+for name, dataset in simi_sets.items():
+    row = summary_simi.loc[dataset.name]
+    paper = reference.reported(paper="simi-clustergan", table="II", dataset=name, metric="acc")
+    paper_simi = paper.loc[paper["method"] == "SIMI-ClusterGAN", "value"].item()
+    paper_cg = paper.loc[paper["method"] == "ClusterGAN", "value"].item()
+    lines.append(
+        f"- **{name}**: median ACC IMSAT {row.loc['IMSAT', 'ACC median']:.3f}, ClusterGAN "
+        f"{row.loc['ClusterGAN', 'ACC median']:.3f}, SIMI-ClusterGAN {row.loc['SIMI-ClusterGAN', 'ACC median']:.3f} "
+        f"(004: ClusterGAN {paper_cg}, SIMI-ClusterGAN {paper_simi}).")
+display(Markdown("\n".join(lines) + f"\n\nThese are {profile}-profile runs; the paper's numbers come from its "
+                 "full protocol (the parameters cell's defaults)."))

@@ -14,7 +14,7 @@ def test_list_names_methods_datasets_profiles(capsys):
 
 
 @pytest.mark.parametrize("argv, expected", [
-    (["run", "kmeans-ish", "gaussians8"], "valid methods: agglomerative, dcan"),
+    (["run", "kmeans-ish", "gaussians8"], "valid methods: agglomerative, "),
     (["run", "pfca", "gaussians9"], "valid datasets:"),
     (["run", "pfca", "gaussians8", "--profile", "huge"], "valid profiles: long, paper, quick"),
     (["run", "pfca", "gaussians8", "--set", "learning_rate=0.1"], "valid parameters:"),

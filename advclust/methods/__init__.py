@@ -9,7 +9,9 @@ from advclust.methods.base import Clusterer, NeuralClusterer
 from advclust.methods.classical import (
     AgglomerativeBaseline, GMMBaseline, KMeansBaseline, NMFBaseline, SklearnClusterer, SpectralBaseline,
 )
+from advclust.methods.clustergan import ClusterGAN, SIMIClusterGAN
 from advclust.methods.dcan import DCAN
+from advclust.methods.imsat import IMSAT
 from advclust.methods.pfca import PFCA
 
 METHODS: dict[str, type] = {
@@ -20,6 +22,9 @@ METHODS: dict[str, type] = {
     "spectral": SpectralBaseline,
     "agglomerative": AgglomerativeBaseline,
     "nmf": NMFBaseline,
+    "imsat": IMSAT,
+    "clustergan": ClusterGAN,
+    "simi-clustergan": SIMIClusterGAN,
 }
 
 #: The classical baselines, in the order the chapters show them.
@@ -36,5 +41,6 @@ def parameters(name: str) -> list[str]:
     return [p for p in inspect.signature(get(name).__init__).parameters if p != "self"]
 
 
-__all__ = ["BASELINES", "METHODS", "AgglomerativeBaseline", "Clusterer", "DCAN", "GMMBaseline", "KMeansBaseline",
-           "NMFBaseline", "NeuralClusterer", "PFCA", "SklearnClusterer", "SpectralBaseline", "get", "parameters"]
+__all__ = ["BASELINES", "METHODS", "AgglomerativeBaseline", "ClusterGAN", "Clusterer", "DCAN", "GMMBaseline", "IMSAT",
+           "KMeansBaseline", "NMFBaseline", "NeuralClusterer", "PFCA", "SIMIClusterGAN", "SklearnClusterer",
+           "SpectralBaseline", "get", "parameters"]

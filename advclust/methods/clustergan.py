@@ -1,0 +1,415 @@
+"""ClusterGAN (Mukherjee et al. 2019) and SIMI-ClusterGAN (Dam et al., 004).
+
+ClusterGAN: a generator G(z_n, z_M) from Gaussian noise z_n ~ N(0, sigma^2 I) and a
+one-hot code z_M, a WGAN-GP critic D, and an encoder E(x) -> (z_n, z_M) trained
+with G on the cycle losses J_ce and J_mse (004 Eq. 2-4). Real data is clustered
+by k-means on the encoder's output (z_n, softmax z_M), as 004 and ClusterGAN do.
+
+SIMI-ClusterGAN (004 Algorithm 1) is ClusterGAN with two changes: z_M is the
+one-hot argmax of a prior network P_phi (IMSAT, phase 1) on the real minibatch
+(Eq. 12), and three losses are added: J_rec (Eq. 13), J_pce (Eq. 14), J_cm (Eq. 15).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.cluster import KMeans
+from torch import nn
+
+from advclust import losses, nets
+from advclust.errors import UserInputError, check_choice
+from advclust.methods.base import NeuralClusterer, check_param
+from advclust.methods.imsat import IMSAT
+
+#: How real inputs get a cluster: k-means on the encoder output (ClusterGAN, 004) or argmax of its categorical part.
+ASSIGNMENTS = ("kmeans", "argmax")
+
+#: Where the one-hot code z_M of the generator comes from.
+PRIORS = ("uniform", "learned")
+
+#: Latent sizes (z_n, z_M) of 004 Table I.
+PAPER_LATENTS: dict[str, dict[str, int]] = {
+    "mnist": dict(noise_dim=30, n_clusters=10), "fashion-mnist": dict(noise_dim=30, n_clusters=10),
+    "usps": dict(noise_dim=30, n_clusters=10), "pendigits": dict(noise_dim=5, n_clusters=10),
+    "10x73k": dict(noise_dim=30, n_clusters=8), "cifar10": dict(noise_dim=50, n_clusters=10),
+    "stl10": dict(noise_dim=100, n_clusters=10),
+}
+
+
+class ClusterGAN(NeuralClusterer):
+    """ClusterGAN: WGAN-GP with a uniform one-hot prior and an encoder trained on the cycle losses.
+
+    Defaults are ClusterGAN's MNIST reference as 004 uses it: z_n of dimension 30 with sigma = 0.1,
+    alpha_cl = alpha_mse = 10 (``alpha_ce``, ``alpha_mse``), gradient penalty 10, 5 critic steps per
+    generator step, Adam 1e-4 (0.5, 0.9), batch 64, the conv networks of :func:`advclust.nets.clustergan_networks`
+    (``architecture="mlp"``: two-hidden-layer MLPs of ``hidden``, 004's choice for low-dimensional data),
+    tanh output for data in [-1, 1]. ``n_iterations`` = 37 500 generator steps = the reference's
+    200 epochs of 60 000 images in batches of 64, 5 batches per generator step.
+    J_mse is the mean squared error (004 Eq. 3 calls it MSE). G and E are updated together on one
+    objective: the gradients that Algorithm 1's two lines 17-18 give each network.
+    """
+
+    def __init__(
+        self,
+        n_clusters: int = 10,
+        noise_dim: int = 30,
+        sigma: float = 0.1,
+        architecture: str = "conv",
+        hidden: Sequence[int] = (256, 256),
+        output_activation: str | None = "tanh",
+        gp_weight: float = 10.0,
+        n_critic: int = 5,
+        alpha_ce: float = 10.0,
+        alpha_mse: float = 10.0,
+        lr: float = 1e-4,
+        beta1: float = 0.5,
+        beta2: float = 0.9,
+        assignment: str = "kmeans",
+        kmeans_n_init: int = 10,
+        n_iterations: int = 37500,
+        batch_size: int = 64,
+        seed: int = 0,
+        device: str = "auto",
+        eval_every: int = 0,
+        log_every: int = 100,
+        checkpoint_dir: str | None = None,
+        checkpoint_every: int = 0,
+        snapshot_steps: Sequence[int] = (),
+        progress: bool = True,
+    ):
+        self.n_clusters = n_clusters
+        self.noise_dim = noise_dim
+        self.sigma = sigma
+        self.architecture = architecture
+        self.hidden = hidden
+        self.output_activation = output_activation
+        self.gp_weight = gp_weight
+        self.n_critic = n_critic
+        self.alpha_ce = alpha_ce
+        self.alpha_mse = alpha_mse
+        self.lr = lr
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.assignment = assignment
+        self.kmeans_n_init = kmeans_n_init
+        self.n_iterations = n_iterations
+        self.batch_size = batch_size
+        self.seed = seed
+        self.device = device
+        self.eval_every = eval_every
+        self.log_every = log_every
+        self.checkpoint_dir = checkpoint_dir
+        self.checkpoint_every = checkpoint_every
+        self.snapshot_steps = snapshot_steps
+        self.progress = progress
+
+    # The prior of z_M and the losses SIMI-ClusterGAN adds; ClusterGAN has none of them.
+    prior = "uniform"
+
+    def added_loss_weights(self) -> dict[str, float]:
+        """Weights of the losses beyond Eq. 4 (SIMI-ClusterGAN's J_rec, J_pce, J_cm); none here."""
+        return {}
+
+    def validate_params(self) -> None:
+        super().validate_params()
+        check_param("n_clusters", self.n_clusters, "int", 2)
+        check_param("noise_dim", self.noise_dim, "int", 1)
+        check_param("sigma", self.sigma, "float", 0, low_inclusive=False)
+        check_choice("architecture", self.architecture, nets.CLUSTERGAN_ARCHITECTURES)
+        for width in self.hidden:
+            check_param("hidden", width, "int", 1)
+        if self.output_activation is not None:
+            check_choice("activation", self.output_activation, nets.ACTIVATIONS)
+        check_param("gp_weight", self.gp_weight, "float", 0)
+        check_param("n_critic", self.n_critic, "int", 1)
+        check_param("alpha_ce", self.alpha_ce, "float", 0)
+        check_param("alpha_mse", self.alpha_mse, "float", 0)
+        check_param("lr", self.lr, "float", 0, low_inclusive=False)
+        check_param("beta1", self.beta1, "float", 0, 1)
+        check_param("beta2", self.beta2, "float", 0, 1)
+        check_choice("assignment", self.assignment, ASSIGNMENTS)
+        check_param("kmeans_n_init", self.kmeans_n_init, "int", 1)
+
+    # -- training ------------------------------------------------------------
+    def fit(self, X: torch.Tensor, y: Any = None, eval_set: tuple[torch.Tensor, torch.Tensor] | None = None,
+            callbacks: Sequence[Callable] = ()) -> ClusterGAN:
+        """Train on the inputs ``X`` (a tensor), then fit the k-means of the assignment on their encodings."""
+        if not isinstance(X, torch.Tensor):
+            raise UserInputError(f"{type(self).__name__} trains on a tensor of inputs, got {type(X).__name__}")
+        self.kmeans_ = None
+        super().fit(X, eval_set=eval_set, callbacks=callbacks)
+        if self.assignment == "kmeans":
+            self.kmeans_ = self._kmeans(self.encoding(X))
+        return self
+
+    def build(self, source: torch.Tensor, device: torch.device) -> None:
+        self.data_shape_ = tuple(source.shape[1:])
+        generator, critic, encoder = nets.clustergan_networks(
+            self.architecture, self.data_shape_, self.n_clusters, self.noise_dim, self.hidden, self.output_activation)
+        self.generator_, self.critic_, self.encoder_ = generator.to(device), critic.to(device), encoder.to(device)
+        adam = dict(lr=self.lr, betas=(self.beta1, self.beta2))
+        self.optimizer_g_ = torch.optim.Adam(self.generator_.parameters(), **adam)
+        self.optimizer_d_ = torch.optim.Adam(self.critic_.parameters(), **adam)
+        self.optimizer_e_ = torch.optim.Adam(self.encoder_.parameters(), **adam)
+
+    def modules_(self) -> dict[str, nn.Module]:
+        return {"generator": self.generator_, "critic": self.critic_, "encoder": self.encoder_}
+
+    def optimizers_(self) -> dict[str, torch.optim.Optimizer]:
+        return {"generator": self.optimizer_g_, "critic": self.optimizer_d_, "encoder": self.optimizer_e_}
+
+    def prior_ids(self, real: torch.Tensor) -> torch.Tensor | None:
+        """Cluster ids of P_phi for a real minibatch (SIMI-ClusterGAN); None without a learned prior."""
+        return None
+
+    def code_ids(self, real: torch.Tensor, learned: torch.Tensor | None) -> torch.Tensor:
+        """The ids of z_M for one minibatch: P_phi's assignments of ``real`` (Eq. 12) or uniform draws."""
+        if self.prior == "learned":
+            return learned
+        return torch.randint(0, self.n_clusters, (len(real),), device=real.device)
+
+    def noise(self, n: int) -> torch.Tensor:
+        """z_n ~ N(0, sigma^2 I)."""
+        return self.sigma * torch.randn(n, self.noise_dim, device=self.device_)
+
+    def objective(self, real: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The terms of the generator-encoder objective (004 Eq. 16) on one real minibatch, and their ``total``.
+
+        A term whose weight is 0 is neither computed nor listed.
+        """
+        learned = self.prior_ids(real)
+        ids = self.code_ids(real, learned)
+        onehot = F.one_hot(ids, self.n_clusters).float()
+        z_n = self.noise(len(real))
+        fake = self.generator_(onehot, z_n)
+        encoded_n, encoded_logits = self.encoder_(fake)
+        terms = {
+            "adversarial": -self.critic_(fake).mean(),
+            "ce": F.cross_entropy(encoded_logits, ids),
+            "mse": F.mse_loss(encoded_n, z_n),
+        }
+        weights = {"ce": self.alpha_ce, "mse": self.alpha_mse, **self.added_loss_weights()}
+        if any(weights.get(name, 0) for name in ("rec", "pce", "cm")):
+            real_n, real_logits = self.encoder_(real)
+            if weights.get("rec", 0):  # Eq. 13: x - G(E(x)), E's categorical part as its softmax
+                terms["rec"] = F.mse_loss(self.generator_(real_logits.softmax(1), real_n), real)
+            if weights.get("pce", 0):  # Eq. 14: E's categorical part against P_phi's assignment
+                terms["pce"] = F.cross_entropy(real_logits, learned)
+            if weights.get("cm", 0):  # Eq. 15: x_g - G(z_n', E(x)_M)
+                other = self.generator_(real_logits.softmax(1), self.noise(len(real)))
+                terms["cm"] = F.mse_loss(other, fake)
+        terms["total"] = terms["adversarial"] + sum(weights[name] * terms[name] for name in terms if name in weights)
+        return terms
+
+    def train_step(self, batches, step: int) -> dict[str, torch.Tensor]:
+        """``n_critic`` WGAN-GP critic steps (Algorithm 1 lines 3-11), then one step of G and E (lines 12-18)."""
+        for _ in range(self.n_critic):
+            real = batches.next()
+            with torch.no_grad():
+                ids = self.code_ids(real, self.prior_ids(real))
+                fake = self.generator_(F.one_hot(ids, self.n_clusters).float(), self.noise(len(real)))
+            penalty = losses.gradient_penalty(self.critic_, real, fake)
+            wasserstein = losses.wasserstein_estimate(self.critic_(real), self.critic_(fake))
+            critic_loss = -wasserstein + self.gp_weight * penalty
+            self.optimizer_d_.zero_grad(set_to_none=True)
+            critic_loss.backward()
+            self.optimizer_d_.step()
+
+        nets.set_requires_grad(self.critic_, False)
+        terms = self.objective(batches.next())
+        self.optimizer_g_.zero_grad(set_to_none=True)
+        self.optimizer_e_.zero_grad(set_to_none=True)
+        terms["total"].backward()
+        self.optimizer_g_.step()
+        self.optimizer_e_.step()
+        nets.set_requires_grad(self.critic_, True)
+        return {"critic_loss": critic_loss.detach(), "wasserstein": wasserstein.detach(),
+                "gradient_penalty": penalty.detach(), **{f"j_{k}": v.detach() for k, v in terms.items()}}
+
+    # -- inference -----------------------------------------------------------
+    def encode(self, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """E(x): (z_n, softmax of the categorical part) of each input."""
+        def both(x: torch.Tensor) -> torch.Tensor:
+            z_n, logits = self.encoder_(x)
+            return torch.cat([z_n, logits.softmax(1)], 1)
+
+        out = self._batched(both, X).cpu()
+        return out[:, : self.noise_dim], out[:, self.noise_dim :]
+
+    def encoding(self, X: torch.Tensor) -> np.ndarray:
+        """The vectors k-means clusters: E(x)'s z_n and softmax z_M concatenated."""
+        return torch.cat(self.encode(X), 1).numpy().astype(np.float64)
+
+    def _kmeans(self, features: np.ndarray) -> KMeans:
+        return KMeans(self.n_clusters, n_init=self.kmeans_n_init, random_state=self.seed).fit(features)
+
+    def predict_proba(self, X: torch.Tensor) -> torch.Tensor:
+        """The encoder's categorical posterior softmax z_M."""
+        return self.encode(X)[1]
+
+    def predict(self, X: torch.Tensor) -> np.ndarray:
+        """k-means on the encodings (the k-means fitted on the training inputs; during training, one
+        fitted on ``X`` itself, as Algorithm 1 lines 21-22), or the argmax of z_M."""
+        if self.assignment == "argmax":
+            return super().predict(X)
+        features = self.encoding(X)
+        kmeans = getattr(self, "kmeans_", None)
+        if kmeans is None:
+            kmeans = self._kmeans(features)
+        return kmeans.predict(features)
+
+    def generate(self, clusters: torch.Tensor, noise: torch.Tensor | None = None) -> torch.Tensor:
+        """G(z_n, one-hot(cluster)) for each cluster id; fresh noise unless given."""
+        codes = F.one_hot(torch.as_tensor(clusters), self.n_clusters).float()
+        return self.generate_from_codes(codes, noise)
+
+    def generate_from_codes(self, codes: torch.Tensor, noise: torch.Tensor | None = None) -> torch.Tensor:
+        """G(z_n, z_M) for given (possibly non one-hot) codes z_M, e.g. interpolations (004 Fig. 7)."""
+        if noise is None:
+            noise = self.sigma * torch.randn(len(codes), self.noise_dim)
+        return self._batched(lambda z: self.generator_(z[:, : self.n_clusters], z[:, self.n_clusters :]),
+                             torch.cat([codes.float(), noise.float()], 1)).cpu()
+
+    def interpolate(self, start: int, end: int, steps: int = 10, noise: torch.Tensor | None = None) -> torch.Tensor:
+        """Samples along z = (z_n, tau z_M^start + (1 - tau) z_M^end), tau from 1 to 0, z_n fixed (004 IV-E)."""
+        tau = torch.linspace(1, 0, steps)[:, None]
+        eye = torch.eye(self.n_clusters)
+        codes = tau * eye[start] + (1 - tau) * eye[end]
+        fixed = (self.sigma * torch.randn(1, self.noise_dim) if noise is None else noise.reshape(1, -1)).repeat(steps, 1)
+        return self.generate_from_codes(codes, fixed)
+
+
+class SIMIClusterGAN(ClusterGAN):
+    """SIMI-ClusterGAN, 004 Algorithm 1: IMSAT's P_phi (phase 1), then ClusterGAN with the learned prior.
+
+    Phase 2 defaults are 004 IV-B's: alpha_re = 1, alpha_pcl = 10, alpha_cm = 1; learning rates 1e-4
+    with Adam betas (0.5, 0.999). An added loss with weight 0 is switched off (Table IV's ablations);
+    ``prior="uniform"`` draws z_M uniformly as ClusterGAN does (Table V's "SIMI-ClusterGAN \\ P_phi",
+    where P_phi is not part of the adversarial game but still gives J_pce its targets).
+    Phase 1 is an :class:`IMSAT` built from the ``prior_*`` parameters (004 IV-B: d-1200-1200-M,
+    Adam 0.002, beta_p 0.1, beta_mu 4, beta_t 0.25); ``fit(X, prior=fitted_imsat)`` reuses one.
+    Where 004 is silent: J_rec, J_cm are mean squared errors like J_mse; G(E(x)) in J_rec and J_cm
+    takes E's categorical part as its softmax and, in J_rec, E's z_n.
+    """
+
+    def __init__(
+        self,
+        n_clusters: int = 10,
+        noise_dim: int = 30,
+        sigma: float = 0.1,
+        architecture: str = "conv",
+        hidden: Sequence[int] = (256, 256),
+        output_activation: str | None = "tanh",
+        gp_weight: float = 10.0,
+        n_critic: int = 5,
+        alpha_ce: float = 10.0,
+        alpha_mse: float = 10.0,
+        alpha_re: float = 1.0,
+        alpha_pcl: float = 10.0,
+        alpha_cm: float = 1.0,
+        prior: str = "learned",
+        prior_hidden: Sequence[int] = (1200, 1200),
+        prior_iterations: int = 14000,
+        prior_batch_size: int = 250,
+        prior_lr: float = 0.002,
+        prior_radius: float = 0.25,
+        prior_radius_neighbour: int = 10,
+        prior_augment: bool = False,
+        beta_p: float = 0.1,
+        beta_mu: float = 4.0,
+        lr: float = 1e-4,
+        beta1: float = 0.5,
+        beta2: float = 0.999,
+        assignment: str = "kmeans",
+        kmeans_n_init: int = 10,
+        n_iterations: int = 37500,
+        batch_size: int = 64,
+        seed: int = 0,
+        device: str = "auto",
+        eval_every: int = 0,
+        log_every: int = 100,
+        checkpoint_dir: str | None = None,
+        checkpoint_every: int = 0,
+        snapshot_steps: Sequence[int] = (),
+        progress: bool = True,
+    ):
+        super().__init__(
+            n_clusters=n_clusters, noise_dim=noise_dim, sigma=sigma, architecture=architecture, hidden=hidden,
+            output_activation=output_activation, gp_weight=gp_weight, n_critic=n_critic, alpha_ce=alpha_ce,
+            alpha_mse=alpha_mse, lr=lr, beta1=beta1, beta2=beta2, assignment=assignment,
+            kmeans_n_init=kmeans_n_init, n_iterations=n_iterations, batch_size=batch_size, seed=seed, device=device,
+            eval_every=eval_every, log_every=log_every, checkpoint_dir=checkpoint_dir,
+            checkpoint_every=checkpoint_every, snapshot_steps=snapshot_steps, progress=progress)
+        self.alpha_re = alpha_re
+        self.alpha_pcl = alpha_pcl
+        self.alpha_cm = alpha_cm
+        self.prior = prior
+        self.prior_hidden = prior_hidden
+        self.prior_iterations = prior_iterations
+        self.prior_batch_size = prior_batch_size
+        self.prior_lr = prior_lr
+        self.prior_radius = prior_radius
+        self.prior_radius_neighbour = prior_radius_neighbour
+        self.prior_augment = prior_augment
+        self.beta_p = beta_p
+        self.beta_mu = beta_mu
+
+    def added_loss_weights(self) -> dict[str, float]:
+        return {"rec": self.alpha_re, "pce": self.alpha_pcl, "cm": self.alpha_cm}
+
+    def validate_params(self) -> None:
+        super().validate_params()
+        for name in ("alpha_re", "alpha_pcl", "alpha_cm"):
+            check_param(name, getattr(self, name), "float", 0)
+        check_choice("prior", self.prior, PRIORS)
+        self.prior_estimator().validate_params()
+
+    def prior_estimator(self) -> IMSAT:
+        """The phase-1 estimator these parameters describe (its checkpoints in ``checkpoint_dir/prior``)."""
+        return IMSAT(
+            n_clusters=self.n_clusters, hidden=self.prior_hidden, beta_p=self.beta_p, beta_mu=self.beta_mu,
+            radius=self.prior_radius, radius_neighbour=self.prior_radius_neighbour, augment=self.prior_augment,
+            lr=self.prior_lr, n_iterations=self.prior_iterations, batch_size=self.prior_batch_size, seed=self.seed,
+            device=self.device, log_every=min(self.log_every, self.prior_iterations), progress=self.progress,
+            checkpoint_dir=str(Path(self.checkpoint_dir) / "prior") if self.checkpoint_dir else None,
+            checkpoint_every=self.checkpoint_every)
+
+    def fit(self, X: torch.Tensor, y: Any = None, eval_set: tuple[torch.Tensor, torch.Tensor] | None = None,
+            callbacks: Sequence[Callable] = (), prior: IMSAT | None = None) -> SIMIClusterGAN:
+        """Phase 1 (IMSAT on ``X``, unless a fitted ``prior`` is given), then phase 2 on ``X``."""
+        self.validate_params()
+        if prior is None:
+            prior = self.prior_estimator().fit(X, eval_set=eval_set)
+        elif not hasattr(prior, "network_") or prior.n_clusters != self.n_clusters:
+            raise UserInputError(f"prior must be a fitted IMSAT with n_clusters={self.n_clusters}")
+        self.prior_model_ = prior
+        return super().fit(X, eval_set=eval_set, callbacks=callbacks)
+
+    def build(self, source: torch.Tensor, device: torch.device) -> None:
+        super().build(source, device)
+        self.prior_model_.network_.to(device)
+        self.prior_model_.device_ = device
+
+    def prior_ids(self, real: torch.Tensor) -> torch.Tensor:
+        return self.prior_model_.assign(real)
+
+
+def code_classes(model: ClusterGAN, X: torch.Tensor, labels: torch.Tensor) -> list[tuple[int, float, int]]:
+    """For each one-hot code z_M: the majority true class of the real inputs the encoder puts there (argmax),
+    that class's share of them, and how many inputs it holds: what each row of generated samples should show."""
+    codes = model.predict_proba(X).argmax(1)
+    rows = []
+    for code in range(model.n_clusters):
+        members = labels[codes == code]
+        if len(members) == 0:
+            rows.append((-1, 0.0, 0))
+            continue
+        counts = torch.bincount(members)
+        rows.append((int(counts.argmax()), float(counts.max()) / len(members), len(members)))
+    return rows

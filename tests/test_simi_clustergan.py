@@ -1,0 +1,168 @@
+"""IMSAT, ClusterGAN and SIMI-ClusterGAN (004): VAT, mutual information, ablation flags, encoder, digits."""
+
+import math
+import statistics
+
+import pytest
+import torch
+
+from advclust import data, losses, nets, training
+from advclust.errors import UnknownChoiceError, UserInputError
+from advclust.methods import IMSAT, ClusterGAN, SIMIClusterGAN
+
+TINY_GAN = dict(architecture="mlp", hidden=(32, 32), noise_dim=4, n_clusters=10, batch_size=32, progress=False,
+                log_every=1, kmeans_n_init=1)
+TINY_PRIOR = dict(prior_hidden=(32, 32), prior_iterations=5, prior_batch_size=64, prior_radius_neighbour=3)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """One thread: the fastest setting on the shared 2-core machine for these small networks."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return data.load("digits", value_range=(-1.0, 1.0))
+
+
+def test_vat_perturbation_has_the_radius_and_increases_the_kl():
+    torch.manual_seed(0)
+    network = nets.mlp([6, 16, 3])
+    x = torch.randn(200, 6)
+    radius = torch.rand(200) + 0.5
+    perturbation = losses.vat_perturbation(network, x, radius, xi=1e-3)
+    assert torch.allclose(perturbation.norm(dim=1), radius, atol=1e-5)
+    assert torch.allclose(losses.vat_perturbation(network, x, 0.25).norm(dim=1), torch.full((200,), 0.25), atol=1e-5)
+    with torch.no_grad():
+        p = network(x).softmax(1)
+        random = torch.randn_like(x)
+        random = random / random.norm(dim=1, keepdim=True) * radius[:, None]
+        adversarial_kl = losses.categorical_kl(p, network(x + perturbation))
+        random_kl = losses.categorical_kl(p, network(x + random))
+    assert adversarial_kl.mean() > 2 * random_kl.mean()
+    assert (adversarial_kl >= random_kl).float().mean() > 0.8
+
+
+def test_mutual_information_is_marginal_minus_conditional_entropy():
+    confident = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    assert losses.marginal_entropy(confident).item() == pytest.approx(math.log(2))
+    assert losses.conditional_entropy(confident).item() == pytest.approx(0.0, abs=1e-9)
+    assert losses.mutual_information(confident).item() == pytest.approx(math.log(2))
+    assert losses.mutual_information(torch.full((4, 3), 1 / 3)).item() == pytest.approx(0.0, abs=1e-6)
+    p = torch.tensor([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.3, 0.3, 0.4]])
+    mean = p.mean(0)
+    expected = -(mean * mean.log()).sum() + (p * p.log()).sum(1).mean()
+    assert losses.mutual_information(p).item() == pytest.approx(expected.item(), rel=1e-6)
+
+
+def test_imsat_information_term_places_beta_mu_as_asked():
+    p = torch.tensor([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1]])
+    h_y, h_yx = losses.marginal_entropy(p), losses.conditional_entropy(p)
+    reference = IMSAT(beta_mu=4.0).information_term(p)[0]
+    printed = IMSAT(beta_mu=4.0, mu_on="conditional").information_term(p)[0]
+    assert reference.item() == pytest.approx((4 * h_y - h_yx).item())
+    assert printed.item() == pytest.approx((h_y - 4 * h_yx).item())
+
+
+def test_imsat_on_digits_beats_kmeans(digits):
+    scores = []
+    for seed in range(3):
+        model = IMSAT(hidden=(256, 256), n_iterations=300, seed=seed, progress=False).fit(digits.inputs)
+        scores.append(model.evaluate(digits.inputs, digits.labels)["acc"])
+    assert statistics.median(scores) >= 0.8
+    assert set(model.history_.columns) >= {"loss", "vat", "h_y", "h_y_given_x"}
+
+
+@pytest.fixture(scope="module")
+def simi(digits):
+    return SIMIClusterGAN(n_iterations=2, **TINY_GAN, **TINY_PRIOR).fit(digits.inputs)
+
+
+@pytest.mark.parametrize("flag, term", [("alpha_re", "rec"), ("alpha_pcl", "pce"), ("alpha_cm", "cm")])
+def test_each_ablation_flag_removes_exactly_its_loss(simi, digits, flag, term):
+    real = digits.inputs[:32]
+    torch.manual_seed(1)
+    full = simi.objective(real)
+    weight = getattr(simi, flag)
+    simi.set_params(**{flag: 0.0})
+    try:
+        torch.manual_seed(1)
+        ablated = simi.objective(real)
+    finally:
+        simi.set_params(**{flag: weight})
+    assert set(full) - set(ablated) == {term}
+    for name in ablated:
+        if name != "total":
+            assert torch.allclose(ablated[name], full[name])
+    assert torch.allclose(ablated["total"], full["total"] - weight * full[term], atol=1e-5)
+
+
+def test_clustergan_objective_has_only_the_cycle_losses(digits):
+    model = ClusterGAN(n_iterations=1, **TINY_GAN).fit(digits.inputs)
+    terms = model.objective(digits.inputs[:32])
+    assert set(terms) == {"adversarial", "ce", "mse", "total"}
+    expected = terms["adversarial"] + 10 * terms["ce"] + 10 * terms["mse"]
+    assert torch.allclose(terms["total"], expected)
+
+
+def test_encoder_recovers_the_code_of_a_fixed_generator():
+    inputs = torch.rand(256, 1, 8, 8) * 2 - 1
+    model = ClusterGAN(n_iterations=1, lr=1e-3, n_critic=1, seed=0, **{**TINY_GAN, "hidden": (64, 64)}).fit(inputs)
+    nets.set_requires_grad(model.generator_, False)  # G stays as initialised: only E (and D) learn
+    batches = training.TensorBatches(inputs, 32, torch.device("cpu"))
+    before = [p.clone() for p in model.generator_.parameters()]
+    for step in range(200):
+        model.train_step(batches, step)
+    assert all(torch.equal(a, b) for a, b in zip(before, model.generator_.parameters()))
+    ids = torch.arange(500) % 10
+    samples = model.generate(ids)
+    recovered = model.predict_proba(samples).argmax(1)
+    assert (recovered == ids).float().mean() >= 0.95
+
+
+def test_simi_fits_predicts_and_generates(simi, digits):
+    labels = simi.predict(digits.inputs)
+    assert labels.shape == (len(digits),) and labels.max() < 10
+    assert simi.prior_model_.n_iter_ == 5 and simi.n_iter_ == 2
+    proba = simi.predict_proba(digits.inputs[:20])
+    assert torch.allclose(proba.sum(1), torch.ones(20), atol=1e-5)
+    assert simi.generate(torch.arange(10)).shape == (10, 1, 8, 8)
+    path = simi.interpolate(3, 5, steps=6)
+    assert path.shape == (6, 1, 8, 8)
+    assert not torch.equal(path[0], path[-1])
+
+
+def test_simi_reuses_a_fitted_prior(simi, digits):
+    model = SIMIClusterGAN(n_iterations=1, **TINY_GAN, **TINY_PRIOR).fit(digits.inputs, prior=simi.prior_model_)
+    assert model.prior_model_ is simi.prior_model_
+    with pytest.raises(UserInputError, match="fitted IMSAT"):
+        SIMIClusterGAN(n_iterations=1, **TINY_GAN).fit(digits.inputs, prior=IMSAT())
+
+
+def test_bad_parameters_are_named():
+    with pytest.raises(UnknownChoiceError, match="conv, mlp"):
+        ClusterGAN(architecture="resnet").validate_params()
+    with pytest.raises(UnknownChoiceError, match="learned, uniform"):
+        SIMIClusterGAN(prior="gaussian").validate_params()
+    with pytest.raises(UserInputError, match="alpha_cm"):
+        SIMIClusterGAN(alpha_cm=-1.0).validate_params()
+    with pytest.raises(UserInputError, match="augment=True needs images"):
+        IMSAT(augment=True, n_iterations=1).fit(torch.randn(20, 5))
+
+
+def test_variant_summary_groups_runs_by_dataset_and_variant():
+    from advclust import runner
+
+    def record(variant, seed, acc):
+        return {"method": "simi-clustergan", "dataset": "d", "variant": variant, "seed": seed,
+                "metrics": {"acc": acc, "purity": acc, "nmi": acc / 2, "ari": 0.0}}
+
+    summary = runner.summarize_variants([record("a", 0, 0.5), record("a", 1, 0.7), record("a", 2, 0.9),
+                                         record("b", 0, 0.4)])
+    assert summary.loc[("d", "a"), "ACC median"] == pytest.approx(0.7)
+    assert summary.loc[("d", "a"), "ACC best"] == pytest.approx(0.9)
+    assert summary.loc[("d", "a"), "runs"] == 3 and summary.loc[("d", "b"), "runs"] == 1
