@@ -10,6 +10,7 @@ from advclust.methods.classical import (
     AgglomerativeBaseline, GMMBaseline, KMeansBaseline, NMFBaseline, SklearnClusterer, SpectralBaseline,
 )
 from advclust.methods.dcan import DCAN
+from advclust.methods.dualaae import DualAAE
 from advclust.methods.pfca import PFCA
 
 METHODS: dict[str, type] = {
@@ -20,6 +21,7 @@ METHODS: dict[str, type] = {
     "spectral": SpectralBaseline,
     "agglomerative": AgglomerativeBaseline,
     "nmf": NMFBaseline,
+    "dual-aae": DualAAE,
 }
 
 #: The classical baselines, in the order the chapters show them.
@@ -36,5 +38,5 @@ def parameters(name: str) -> list[str]:
     return [p for p in inspect.signature(get(name).__init__).parameters if p != "self"]
 
 
-__all__ = ["BASELINES", "METHODS", "AgglomerativeBaseline", "Clusterer", "DCAN", "GMMBaseline", "KMeansBaseline",
+__all__ = ["BASELINES", "METHODS", "AgglomerativeBaseline", "Clusterer", "DCAN", "DualAAE", "GMMBaseline", "KMeansBaseline",
            "NMFBaseline", "NeuralClusterer", "PFCA", "SklearnClusterer", "SpectralBaseline", "get", "parameters"]
