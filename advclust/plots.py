@@ -140,3 +140,65 @@ DCAN_CURVES: tuple[Panel, ...] = (
     Panel("smallest mixture weight psi_k", ("smallest_weight",)),
     Panel("evaluated clustering", ("acc", "nmi", "ari"), unit_interval=True),
 )
+
+
+def image_rows(rows: Sequence[torch.Tensor], row_labels: Sequence[str] | None = None, title: str | None = None,
+               columns: int | None = None, size: float = 0.55) -> Figure:
+    """A grid of greyscale images, one row per entry of ``rows`` (each n x 1 x H x W or n x H x W); short rows stay blank."""
+    columns = columns or max((len(r) for r in rows), default=1)
+    fig, axes = plt.subplots(len(rows), columns, figsize=(size * columns + (0.9 if row_labels else 0), size * len(rows)),
+                             squeeze=False)
+    for i, row in enumerate(rows):
+        for j in range(columns):
+            ax = axes[i, j]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+            if j < len(row):
+                ax.imshow(row[j].reshape(row[j].shape[-2:]).detach().cpu().numpy(), cmap="gray_r", vmin=0, vmax=1)
+        if row_labels:
+            axes[i, 0].set_ylabel(row_labels[i], rotation=0, ha="right", va="center", fontsize=7)
+    if title:
+        fig.suptitle(title, fontsize=9)
+    fig.subplots_adjust(wspace=0.04, hspace=0.04)
+    return fig
+
+
+def reject_curves(curves: dict[str, pd.DataFrame], title: str | None = None, marks: dict[str, pd.DataFrame] | None = None) -> Figure:
+    """ACC against rejection rate (003 Section IV-C), one line per labelled curve; ``marks`` are points drawn on top."""
+    fig, ax = plt.subplots(figsize=(4.6, 3.2))
+    for label, curve in curves.items():
+        ax.plot(100 * curve["rejection_rate"], 100 * curve["acc"], label=label)
+    for label, points in (marks or {}).items():
+        ax.scatter(100 * points["rejection_rate"], 100 * points["acc"], marker="x", color="black", zorder=3, label=label)
+    ax.set_xlabel("rejection rate (%)")
+    ax.set_ylabel("ACC on accepted inputs (%)")
+    ax.legend(fontsize=7)
+    if title:
+        ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def embeddings(panels: dict[str, np.ndarray], labels: np.ndarray, title: str | None = None) -> Figure:
+    """Scatter plots of 2-D embeddings (003 Fig. 4), coloured by the true class."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.3 * len(panels), 3.2), squeeze=False)
+    for ax, (name, points) in zip(axes[0], panels.items()):
+        scatter = ax.scatter(points[:, 0], points[:, 1], c=labels, cmap="tab10", s=3)
+        ax.set_title(name, fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.colorbar(scatter, ax=axes[0].tolist(), ticks=range(int(labels.max()) + 1), fraction=0.02)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
+#: Dual-AAE's learning curves (003): reconstruction terms, the critic, the two entropies of Eq. 9, evaluated clustering.
+DUALAAE_CURVES: tuple[Panel, ...] = (
+    Panel("reconstruction: O-AE (x), D-AE (c)", ("reconstruction", "dual_reconstruction"), log=True),
+    Panel("critic: Wasserstein estimate", ("wasserstein",)),
+    Panel("H[q(y)] and E H[q(y|x)] (nats)", ("marginal_entropy", "conditional_entropy")),
+    Panel("evaluated clustering", ("acc", "nmi", "ari"), unit_interval=True),
+)

@@ -42,10 +42,10 @@ PAPER_ARCHITECTURES: dict[str, dict] = {
                  decoder_hidden=(500, 500, 1000, 1000)),
 }
 
-#: The three rows of 003 Tables I-II as parameter overrides of :class:`DualAAE`.
+#: The three rows of 003 Tables I-II (named as printed) as parameter overrides of :class:`DualAAE`.
 VARIANTS: dict[str, dict] = {
     "Dual-AAE": {},
-    "Dual-AAE (without CR)": {"clustering_regularization": False, "adversarial_category": True},
+    "Dual-AAE(without CR)": {"clustering_regularization": False, "adversarial_category": True},
     "AAE": {"dual": False, "clustering_regularization": False, "adversarial_category": True},
 }
 
@@ -387,3 +387,29 @@ class DualAAE(NeuralClusterer):
         code = torch.cat([F.one_hot(clusters, self.n_clusters).float(), style, noise], dim=1)
         return self._batched(lambda c: self.decoder_(*c.split((self.n_clusters, self.style_dim, self.noise_dim), 1)),
                              code).cpu()
+
+    def traversal(self, index: int, values: Sequence[float] | torch.Tensor = tuple(torch.linspace(-2, 2, 10).tolist()),
+                  variable: str = "style", clusters: Sequence[int] | None = None) -> torch.Tensor:
+        """003 Fig. 8: images (clusters x values x C x H x W) varying one style or noise variable, others 0."""
+        check_choice("variable", variable, ("style", "noise"))
+        size = self.style_dim if variable == "style" else self.noise_dim
+        if not 0 <= index < size:
+            raise UserInputError(f"{variable} index must lie in [0, {size}), got {index}")
+        values = torch.as_tensor(values, dtype=torch.float32)
+        clusters = torch.arange(self.n_clusters) if clusters is None else torch.as_tensor(clusters)
+        ids = clusters.repeat_interleave(len(values))
+        style, noise = torch.zeros(len(ids), self.style_dim), torch.zeros(len(ids), self.noise_dim)
+        (style if variable == "style" else noise)[:, index] = values.repeat(len(clusters))
+        images = self.generate(ids, style=style, noise=noise)
+        return images.reshape(len(clusters), len(values), *images.shape[1:])
+
+
+def members(labels: Sequence[int] | torch.Tensor, n_clusters: int, per_cluster: int, seed: int = 0) -> list[torch.Tensor]:
+    """Up to ``per_cluster`` random indices of the inputs in each cluster (003 Fig. 6: one row per cluster)."""
+    labels = torch.as_tensor(labels)
+    generator = torch.Generator().manual_seed(seed)
+    rows = []
+    for k in range(n_clusters):
+        index = (labels == k).nonzero().flatten()
+        rows.append(index[torch.randperm(len(index), generator=generator)[:per_cluster]])
+    return rows
