@@ -255,7 +255,8 @@ for seed in dualaae_seeds:
     if save_records_to:
         runner.write_record(record, save_records_to)
     dualaae_records.append(record)
-    print(f"[{stl10_label}] Dual-AAE seed {seed}: ACC {record['metrics']['acc']:.4f}, {record['wall_seconds']:.0f} s")
+    print(f"[{stl10_label}] Dual-AAE seed {seed}: ACC {record['metrics']['acc']:.4f}, NMI {record['metrics']['nmi']:.4f}, "
+          f"{record['wall_seconds']:.0f} s")
 
 # %% [markdown]
 # ### Beside 003 Table I (STL-10)
