@@ -186,3 +186,34 @@ def test_conv_architecture_rejects_other_shapes():
         DualAAE(n_iterations=1, **TINY_CONV).fit(torch.rand(10, 1, 14, 14))
     with pytest.raises(UserInputError, match="sampler"):
         DualAAE(n_iterations=1, **TINY_CONV).fit(lambda n, device: torch.rand(n, 1, 28, 28))
+
+
+def test_each_term_falls_under_its_own_optimizer(blobs):
+    """Signs: a few steps of the O-AE, D-AE and adversarial optimizers each lower their own term."""
+    inputs, _ = blobs
+    model = DualAAE(n_clusters=4, n_iterations=5, **TINY_MLP).fit(inputs)
+    for module in model.modules_().values():
+        module.eval()  # fixed batch-norm statistics and no dropout: a deterministic objective
+    x = inputs[:64]
+
+    def reconstruction():
+        return model.reconstruction_loss(x)
+
+    def dual():
+        torch.manual_seed(0)  # the same prior draws every time
+        return model.dual_loss(64)
+
+    def adversarial():
+        logits, h, z = model.encoder_(x)
+        return -model.critic_(model.critic_input(logits.softmax(1), h, z)).mean()
+
+    for term, optimizer in ((reconstruction, model.optimizer_recon_), (dual, model.optimizer_dae_),
+                            (adversarial, model.optimizer_adv_)):
+        for group in optimizer.param_groups:
+            group["lr"] = 1e-3
+        before = term().item()
+        for _ in range(10):
+            optimizer.zero_grad()
+            term().backward()
+            optimizer.step()
+        assert term().item() < before, term.__name__
