@@ -167,14 +167,14 @@ def image_rows(rows: Sequence[torch.Tensor], row_labels: Sequence[str] | None = 
 
 def reject_curves(curves: dict[str, pd.DataFrame], title: str | None = None, marks: dict[str, pd.DataFrame] | None = None) -> Figure:
     """ACC against rejection rate (003 Section IV-C), one line per labelled curve; ``marks`` are points drawn on top."""
-    fig, ax = plt.subplots(figsize=(4.6, 3.2))
+    fig, ax = plt.subplots(figsize=(6.2, 3.2))
     for label, curve in curves.items():
         ax.plot(100 * curve["rejection_rate"], 100 * curve["acc"], label=label)
     for label, points in (marks or {}).items():
         ax.scatter(100 * points["rejection_rate"], 100 * points["acc"], marker="x", color="black", zorder=3, label=label)
     ax.set_xlabel("rejection rate (%)")
     ax.set_ylabel("ACC on accepted inputs (%)")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))  # outside: the paper's points sit top left
     if title:
         ax.set_title(title, fontsize=9)
     fig.tight_layout()
