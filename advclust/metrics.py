@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 import torch
 from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
@@ -83,3 +84,87 @@ def uniformity_index(counts: Sequence[int] | np.ndarray) -> float:
         raise ValueError("class counts must be non-negative and not all zero")
     p = counts[counts > 0] / counts.sum()
     return float(-(p * np.log(p)).sum() / np.log(counts.size))
+
+
+def _as_posteriors(proba: np.ndarray | torch.Tensor, name: str = "proba") -> np.ndarray:
+    array = proba.detach().cpu().numpy() if isinstance(proba, torch.Tensor) else np.asarray(proba, dtype=float)
+    if array.ndim != 2 or array.shape[0] == 0:
+        raise ValueError(f"{name} must be a non-empty (samples, clusters) array of posteriors, got shape {array.shape}")
+    if (array < -1e-6).any() or not np.allclose(array.sum(axis=1), 1.0, atol=1e-3):
+        raise ValueError(f"every row of {name} must be a probability distribution (non-negative, summing to 1)")
+    return array.astype(np.float64)
+
+
+def cluster_to_class_map(y_true: ArrayLike, y_pred: ArrayLike) -> dict[int, int]:
+    """The Hungarian one-to-one map cluster -> class behind :func:`hungarian_accuracy` (unmatched clusters absent)."""
+    true, pred = _as_labels(y_true, "y_true"), _as_labels(y_pred, "y_pred")
+    classes, clusters = np.unique(true), np.unique(pred)
+    counts = contingency_matrix(true, pred)
+    rows, cols = linear_sum_assignment(counts, maximize=True)
+    return {int(clusters[r]): int(classes[c]) for r, c in zip(rows, cols)}
+
+
+def reject_curve(y_true: ArrayLike, proba: np.ndarray | torch.Tensor,
+                 thresholds: Sequence[float] | np.ndarray | None = None) -> pd.DataFrame:
+    """Clustering with a reject option (003 Section III-B, Table IV): ACC against rejection rate.
+
+    An input is rejected when its largest posterior is <= the threshold gamma (003: "less than or
+    equal to"). ACC is measured on the accepted inputs under the Hungarian cluster-to-class map of
+    *all* inputs (rejecting inputs does not relabel clusters). ``thresholds`` default to every
+    distinct largest posterior (the full curve) plus 0. Returns one row per threshold with
+    ``threshold``, ``rejection_rate``, ``acc`` (NaN when everything is rejected) and ``accepted``.
+    """
+    posteriors = _as_posteriors(proba)
+    true = _as_labels(y_true, "y_true")
+    if len(true) != len(posteriors):
+        raise ValueError(f"y_true has {len(true)} labels but proba has {len(posteriors)} rows")
+    pred = posteriors.argmax(axis=1)
+    mapping = cluster_to_class_map(true, pred)
+    correct = np.array([mapping.get(int(c), -1) for c in pred]) == true
+    confidence = posteriors.max(axis=1)
+    if thresholds is None:
+        thresholds = np.concatenate([[0.0], np.unique(confidence)])
+    thresholds = np.asarray(thresholds, dtype=float)
+    order = np.argsort(confidence, kind="stable")
+    sorted_confidence = confidence[order]
+    # correct_above[i] = correct inputs among order[i:], the inputs accepted when i are rejected.
+    correct_above = np.concatenate([np.cumsum(correct[order][::-1])[::-1], [0]])
+    rejected = np.searchsorted(sorted_confidence, thresholds, side="right")  # confidence <= gamma
+    accepted = len(true) - rejected
+    with np.errstate(invalid="ignore", divide="ignore"):
+        acc = np.where(accepted > 0, correct_above[rejected] / np.maximum(accepted, 1), np.nan)
+    return pd.DataFrame({"threshold": thresholds, "rejection_rate": rejected / len(true), "acc": acc,
+                         "accepted": accepted})
+
+
+def mode_coverage(proba_or_labels: np.ndarray | torch.Tensor | ArrayLike, n_clusters: int | None = None,
+                  min_count: int = 1) -> dict[str, float]:
+    """Modes covered and KL(q(y) || p(y)) for a uniform prior p(y) = 1/K (003 Table II, after unrolled GAN).
+
+    Given posteriors (samples x K), q(y) is the aggregated posterior (their mean, the q(y) of 003
+    Eq. 9) and a mode is covered when at least ``min_count`` inputs have it as their argmax. Given
+    hard labels, q(y) is the label histogram over ``n_clusters`` clusters. KL is in nats.
+    """
+    values = proba_or_labels.detach().cpu().numpy() if isinstance(proba_or_labels, torch.Tensor) else np.asarray(
+        proba_or_labels)
+    if values.ndim == 2:
+        posteriors = _as_posteriors(values)
+        k = posteriors.shape[1]
+        if n_clusters is not None and n_clusters != k:
+            raise ValueError(f"n_clusters={n_clusters} but the posteriors have {k} columns")
+        q = posteriors.mean(axis=0)
+        counts = np.bincount(posteriors.argmax(axis=1), minlength=k)
+    else:
+        labels = _as_labels(values, "labels")
+        if n_clusters is None:
+            raise ValueError("mode_coverage of hard labels needs n_clusters")
+        if labels.size == 0 or labels.min() < 0 or labels.max() >= n_clusters:
+            raise ValueError(f"labels must lie in [0, {n_clusters}), got range [{labels.min()}, {labels.max()}]")
+        k = n_clusters
+        counts = np.bincount(labels, minlength=k)
+        q = counts / counts.sum()
+    if min_count < 1:
+        raise ValueError(f"min_count must be >= 1, got {min_count}")
+    positive = q > 0
+    kl = float((q[positive] * np.log(q[positive] * k)).sum())
+    return {"modes": int((counts >= min_count).sum()), "kl": max(kl, 0.0)}

@@ -196,15 +196,16 @@ def gan_architecture_for(data_shape: Sequence[int]) -> str:
     return "mlp"
 # -- IMSAT's prior network and ClusterGAN's generator / critic / encoder (004) ---------------
 
-def batchnorm_mlp(sizes: Sequence[int]) -> nn.Sequential:
-    """``sizes[0] -> ... -> sizes[-1]`` with batch norm and ReLU after each hidden layer (IMSAT's P_phi)."""
+def batchnorm_mlp(sizes: Sequence[int], leaky_slope: float | None = None) -> nn.Sequential:
+    """``sizes[0] -> ... -> sizes[-1]`` with batch norm and ReLU after each hidden layer (IMSAT's P_phi), or
+    LeakyReLU(``leaky_slope``) when given (003 appendix, Dual-AAE's HHAR/STL-10 networks: 0.1)."""
     if len(sizes) < 2:
         raise ValueError(f"an MLP needs at least input and output sizes, got {list(sizes)}")
     layers: list[nn.Module] = [nn.Flatten()]
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers.append(nn.Linear(n_in, n_out))
         if i < len(sizes) - 2:
-            layers += [nn.BatchNorm1d(n_out), nn.ReLU()]
+            layers += [nn.BatchNorm1d(n_out), nn.ReLU() if leaky_slope is None else nn.LeakyReLU(leaky_slope)]
     return nn.Sequential(*layers)
 
 
@@ -297,3 +298,51 @@ def clustergan_networks(
     """Build ClusterGAN's (G, D, E) of ``architecture`` for data of ``data_shape``."""
     builder = CLUSTERGAN_ARCHITECTURES[check_choice("architecture", architecture, CLUSTERGAN_ARCHITECTURES)]
     return builder(data_shape, n_clusters, noise_dim, hidden, output_activation)
+
+
+def normal_init_(module: nn.Module, std: float = 0.02) -> None:
+    """DCGAN/InfoGAN initialisation: weights N(0, std), batch-norm scales N(1, std), biases 0."""
+    for layer in module.modules():
+        if isinstance(layer, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
+            nn.init.normal_(layer.weight, 0.0, std)
+            if layer.bias is not None:
+                nn.init.zeros_(layer.bias)
+        elif isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            nn.init.normal_(layer.weight, 1.0, std)
+            nn.init.zeros_(layer.bias)
+
+
+def conv_encoder_28(channels: Sequence[int] = (64, 128, 1024, 128), slope: float = 0.1) -> nn.Sequential:
+    """InfoGAN-style 28x28 encoder trunk (003 appendix): C(c0,4,s2)-C(c1,4,s2)-C(c2,7)-C(c3,1) -> c3 features.
+
+    LeakyReLU(``slope``) after every layer, batch norm after all but the first (the reference code's layout).
+    """
+    c0, c1, c2, c3 = channels
+    return nn.Sequential(
+        nn.Conv2d(1, c0, 4, 2, 1), nn.LeakyReLU(slope),
+        nn.Conv2d(c0, c1, 4, 2, 1, bias=False), nn.BatchNorm2d(c1), nn.LeakyReLU(slope),
+        nn.Conv2d(c1, c2, 7, bias=False), nn.BatchNorm2d(c2), nn.LeakyReLU(slope),
+        nn.Conv2d(c2, c3, 1, bias=False), nn.BatchNorm2d(c3), nn.LeakyReLU(slope),
+        nn.Flatten(),
+    )
+
+
+def conv_decoder_28(code_dim: int, channels: Sequence[int] = (64, 128, 1024, 128)) -> nn.Sequential:
+    """The mirrored 28x28 decoder (003 appendix): DC(c2,1)-DC(c1,7)-DC(c0,4,s2)-DC(1,4,s2)-sigmoid, BN + ReLU."""
+    c0, c1, c2, _ = channels
+    return nn.Sequential(
+        nn.Unflatten(1, (code_dim, 1, 1)),
+        nn.ConvTranspose2d(code_dim, c2, 1, bias=False), nn.BatchNorm2d(c2), nn.ReLU(),
+        nn.ConvTranspose2d(c2, c1, 7, bias=False), nn.BatchNorm2d(c1), nn.ReLU(),
+        nn.ConvTranspose2d(c1, c0, 4, 2, 1, bias=False), nn.BatchNorm2d(c0), nn.ReLU(),
+        nn.ConvTranspose2d(c0, 1, 4, 2, 1, bias=False), nn.Sigmoid(),
+    )
+
+
+def dropout_critic(input_dim: int, hidden: Sequence[int] = (100, 100), dropout: float = 0.2) -> nn.Sequential:
+    """003's discriminator: FC(100)-Drop(0.2)-ReLU-FC(100)-Drop(0.2)-ReLU-FC(1), a linear (Wasserstein) output."""
+    layers: list[nn.Module] = []
+    for n_in, n_out in zip([input_dim, *hidden[:-1]], hidden):
+        layers += [nn.Linear(n_in, n_out), nn.Dropout(dropout), nn.ReLU()]
+    layers.append(nn.Linear(hidden[-1] if hidden else input_dim, 1))
+    return nn.Sequential(*layers)

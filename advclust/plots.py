@@ -143,17 +143,25 @@ DCAN_CURVES: tuple[Panel, ...] = (
 )
 
 
-def image_grid(images: torch.Tensor, rows: int, title: str | None = None, row_labels: Sequence[str] | None = None) -> Figure:
-    """Images (N, C, H, W) in [0, 1] on a grid of ``rows`` rows, row by row."""
-    images = images.detach().cpu().clamp(0, 1)
-    columns = -(-len(images) // rows)
-    fig, axes = plt.subplots(rows, columns, figsize=(0.6 * columns + 0.6, 0.6 * rows + 0.4), squeeze=False)
-    for i, ax in enumerate(axes.ravel()):
+def image_grid(images: torch.Tensor | Sequence[torch.Tensor], rows: int | None = None, title: str | None = None,
+               row_labels: Sequence[str] | None = None, value_range: Sequence[float] = (0.0, 1.0)) -> Figure:
+    """Images on a grid: a tensor (N, C, H, W) laid out row by row in ``rows`` rows, or a sequence of
+    per-row tensors (short rows stay blank). ``value_range`` is mapped to black..white."""
+    if isinstance(images, torch.Tensor):
+        rows = rows or 1
+        per_row = -(-len(images) // rows)
+        images = [images[i * per_row:(i + 1) * per_row] for i in range(rows)]
+    low, high = value_range
+    grid = [((row.detach().float().cpu() - low) / (high - low)).clamp(0, 1) for row in images]
+    columns = max((len(row) for row in grid), default=1)
+    fig, axes = plt.subplots(len(grid), columns, figsize=(0.6 * columns + (1.0 if row_labels else 0.6),
+                                                          0.6 * len(grid) + 0.4), squeeze=False)
+    for ax, (i, j) in zip(axes.ravel(), [(i, j) for i in range(len(grid)) for j in range(columns)]):
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_frame_on(False)
-        if i < len(images):
-            picture = images[i].permute(1, 2, 0).numpy()
+        if j < len(grid[i]):
+            picture = grid[i][j].reshape(-1, *grid[i][j].shape[-2:]).permute(1, 2, 0).numpy()
             ax.imshow(picture.squeeze(-1) if picture.shape[-1] == 1 else picture, cmap="gray", vmin=0, vmax=1)
     for row, label in enumerate(row_labels or []):
         axes[row, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=7)
@@ -200,6 +208,10 @@ def metric_against(table: pd.DataFrame, x: str, metrics: Sequence[str] = ("acc",
     ax.legend(fontsize=8)
     if title:
         ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
 #: IMSAT's learning curves (004 Eq. 10): the self-augmentation terms and the two entropies.
 IMSAT_CURVES: tuple[Panel, ...] = (
     Panel("R_SAT: VAT (and affine) KL", ("vat", "affine_sat"), log=True),
@@ -216,22 +228,40 @@ CLUSTERGAN_CURVES: tuple[Panel, ...] = (
 )
 
 
-def image_rows(images: torch.Tensor, n_rows: int, title: str | None = None,
-               row_labels: Sequence[str] | None = None, value_range: Sequence[float] = (-1.0, 1.0)) -> Figure:
-    """Images (N, C, H, W) laid out in ``n_rows`` rows (e.g. one row of generated samples per cluster)."""
-    images = images.detach().float().cpu()
-    n_cols = len(images) // n_rows
-    low, high = value_range
-    images = ((images[: n_rows * n_cols] - low) / (high - low)).clamp(0, 1)
-    channels, height, width = images.shape[1:]
-    tiles = images.reshape(n_rows, n_cols, channels, height, width).permute(0, 3, 1, 4, 2)
-    mosaic = tiles.reshape(n_rows * height, n_cols * width, channels).squeeze(-1).numpy()
-    fig, ax = plt.subplots(figsize=(0.5 * n_cols + 0.8, 0.5 * n_rows + 0.4))
-    ax.imshow(mosaic, cmap="gray" if channels == 1 else None, vmin=0, vmax=1)
-    ax.set_xticks([])
-    ax.set_yticks([(i + 0.5) * height for i in range(n_rows)], list(row_labels) if row_labels else [""] * n_rows,
-                  fontsize=7)
+def reject_curves(curves: dict[str, pd.DataFrame], title: str | None = None, marks: dict[str, pd.DataFrame] | None = None) -> Figure:
+    """ACC against rejection rate (003 Section IV-C), one line per labelled curve; ``marks`` are points drawn on top."""
+    fig, ax = plt.subplots(figsize=(6.2, 3.2))
+    for label, curve in curves.items():
+        ax.plot(100 * curve["rejection_rate"], 100 * curve["acc"], label=label)
+    for label, points in (marks or {}).items():
+        ax.scatter(100 * points["rejection_rate"], 100 * points["acc"], marker="x", color="black", zorder=3, label=label)
+    ax.set_xlabel("rejection rate (%)")
+    ax.set_ylabel("ACC on accepted inputs (%)")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))  # outside: the paper's points sit top left
     if title:
         ax.set_title(title, fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def embeddings(panels: dict[str, np.ndarray], labels: np.ndarray, title: str | None = None) -> Figure:
+    """Scatter plots of 2-D embeddings (003 Fig. 4), coloured by the true class."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.3 * len(panels), 3.2), squeeze=False)
+    for ax, (name, points) in zip(axes[0], panels.items()):
+        scatter = ax.scatter(points[:, 0], points[:, 1], c=labels, cmap="tab10", s=3)
+        ax.set_title(name, fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.colorbar(scatter, ax=axes[0].tolist(), ticks=range(int(labels.max()) + 1), fraction=0.02)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
+#: Dual-AAE's learning curves (003): reconstruction terms, the critic, the two entropies of Eq. 9, evaluated clustering.
+DUALAAE_CURVES: tuple[Panel, ...] = (
+    Panel("reconstruction: O-AE (x), D-AE (c)", ("reconstruction", "dual_reconstruction"), log=True),
+    Panel("critic: Wasserstein estimate", ("wasserstein",)),
+    Panel("H[q(y)] and E H[q(y|x)] (nats)", ("marginal_entropy", "conditional_entropy")),
+    Panel("evaluated clustering", ("acc", "nmi", "ari"), unit_interval=True),
+)

@@ -82,8 +82,6 @@ simi_prior_iterations = 14000  # IMSAT's 50 epochs of 70 000 in batches of 250
 simi_kmeans_n_init = 10  # k-means starts on the encoder output
 
 # %%
-import dataclasses
-
 import matplotlib.pyplot as plt
 import pandas as pd
 import threadpoolctl
@@ -150,7 +148,7 @@ plt.show()
 display(against.round(3))
 by_ui = against.sort_values(("UI", ""))[("acc", "median")]
 display(Markdown(
-    f"From the least to the most uniform variant, this execution's median ACC goes "
+    "From the least to the most uniform variant, this execution's median ACC goes "
     + " -> ".join(f"{v:.3f}" for v in by_ui) + f" ({'rising' if by_ui.is_monotonic_increasing else 'not monotone'}); "
     "the paper's Fig. 5a rises monotonically."))
 
@@ -207,14 +205,6 @@ for name in dict.fromkeys([variants[0], variants[-1]]):
 from advclust.methods.clustergan import code_classes
 
 
-def simi_subset(dataset: data.Dataset, n: int, what: str) -> data.Dataset:
-    """The first ``n`` rows of ``dataset`` (all when ``n`` is 0), renamed so records say so."""
-    if not n or n >= len(dataset):
-        return dataset
-    return dataclasses.replace(dataset, name=f"{dataset.name}-first{n}", inputs=dataset.inputs[:n],
-                               labels=dataset.labels[:n], metadata={**dataset.metadata, "rows": f"first {n} {what}"})
-
-
 simi_records, simi_models = [], {}
 simi_scored = {}  # dataset name -> the data it was scored on
 
@@ -244,8 +234,8 @@ def simi_runs(train: data.Dataset, test: data.Dataset, family: str, architecture
 
 
 for name in simi_imbalanced:
-    train = simi_subset(data.load(name, split="train", value_range=(-1.0, 1.0)), simi_n_train, "training images")
-    test = simi_subset(data.load(name, split="test", value_range=(-1.0, 1.0)), simi_n_test, "test images")
+    train = data.load(name, split="train", value_range=(-1.0, 1.0), rows=simi_n_train or None)
+    test = data.load(name, split="test", value_range=(-1.0, 1.0), rows=simi_n_test or None)
     print(f"{train.name}: class counts {torch.bincount(train.labels, minlength=10).tolist()}")
     simi_runs(train, test, "mnist", simi_mnist_architecture)
 
@@ -291,7 +281,8 @@ for name in simi_imbalanced:
         labels = [f"{c} ({share:.0%} of {n})" if c >= 0 else "empty" for c, share, n in classes]
         torch.manual_seed(0)
         samples = model.generate(torch.arange(model.n_clusters).repeat_interleave(10))
-        plots.image_rows(samples, model.n_clusters, title=f"{variant} on {name}: rows = codes z_M", row_labels=labels)
+        plots.image_grid(samples, model.n_clusters, title=f"{variant} on {name}: rows = codes z_M", row_labels=labels,
+                         value_range=(-1, 1))
         plt.show()
         majority = {c for c, share, _ in classes if c >= 0 and share >= 0.5}
         print(f"{variant} on {name}: digits with a code of their own (majority >= 50%): {sorted(majority)}; "

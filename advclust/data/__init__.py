@@ -11,7 +11,7 @@ import inspect
 import os
 from collections.abc import Callable
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +132,20 @@ def data_root(root: str | os.PathLike | None = None) -> Path:
     if os.environ.get("ADVCLUST_DATA"):
         return Path(os.environ["ADVCLUST_DATA"])
     return Path("data")
+
+
+def subset(dataset: Dataset, n: int | None, seed: int = 0) -> Dataset:
+    """``n`` of ``dataset``'s rows drawn at random with ``seed`` (all rows, unchanged, when ``n`` is None or too big).
+
+    The subset's name says its size (``NAME-subsetN``), so run records cannot be mistaken for full-data runs.
+    """
+    if n is None or n >= len(dataset):
+        return dataset
+    if n < 1:
+        raise ValueError(f"a subset needs at least one row, got n={n}")
+    index = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(seed))[:n]
+    return replace(dataset, name=f"{dataset.name}-subset{n}", inputs=dataset.inputs[index], labels=dataset.labels[index],
+                   metadata={**dataset.metadata, "rows": f"{n} of {len(dataset)} rows drawn at random (seed {seed})"})
 
 
 # Importing the family modules registers their datasets.

@@ -12,6 +12,7 @@ from advclust.methods.classical import (
 from advclust.methods.clustergan import ClusterGAN, SIMIClusterGAN
 from advclust.methods.dcan import DCAN
 from advclust.methods.imsat import IMSAT
+from advclust.methods.dualaae import DualAAE
 from advclust.methods.pfca import PFCA
 
 METHODS: dict[str, type] = {
@@ -25,6 +26,7 @@ METHODS: dict[str, type] = {
     "imsat": IMSAT,
     "clustergan": ClusterGAN,
     "simi-clustergan": SIMIClusterGAN,
+    "dual-aae": DualAAE,
 }
 
 #: The classical baselines, in the order the chapters show them.
@@ -41,6 +43,6 @@ def parameters(name: str) -> list[str]:
     return [p for p in inspect.signature(get(name).__init__).parameters if p != "self"]
 
 
-__all__ = ["BASELINES", "METHODS", "AgglomerativeBaseline", "ClusterGAN", "Clusterer", "DCAN", "GMMBaseline", "IMSAT",
-           "KMeansBaseline", "NMFBaseline", "NeuralClusterer", "PFCA", "SIMIClusterGAN", "SklearnClusterer",
+__all__ = ["BASELINES", "METHODS", "AgglomerativeBaseline", "ClusterGAN", "Clusterer", "DCAN", "DualAAE", "GMMBaseline",
+           "IMSAT", "KMeansBaseline", "NMFBaseline", "NeuralClusterer", "PFCA", "SIMIClusterGAN", "SklearnClusterer",
            "SpectralBaseline", "get", "parameters"]

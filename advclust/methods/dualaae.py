@@ -1,0 +1,415 @@
+"""Dual-AAE: "Dual Adversarial Auto-Encoders for Clustering" (Ge, Ren, Feng, Yan, 003), and its AAE baseline.
+
+An encoder Q(x) gives a category posterior q(y|x) (softmax), a style code h
+and a noise code z; a decoder P(y, h, z) maps them back to x. Eq. 10 trains
+them with four groups of terms:
+
+* O-AE: the reconstruction of x through P(Q(x));
+* D-AE (weight lambda1): P generates x from c = [y, h] ~ p(c) and z ~ p(z), and
+  Q must recover c (cross-entropy on y, squared error on h);
+* adversarial: a Wasserstein critic D matches the aggregated posterior of
+  (h, z) to N(0, I) (Eq. 7, here with a gradient penalty);
+* CR, the clustering regularisation (Eq. 9): -H[q(y)] + lambda2 E[H(q(y|x))].
+
+Clusters are argmax q(y|x). "Dual-AAE without CR" (Eq. 8) drops CR and
+matches y adversarially too; AAE also drops the D-AE term. They are flags of
+the one estimator (:data:`VARIANTS`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from advclust import losses, nets, training
+from advclust.errors import UserInputError, check_choice
+from advclust.methods.base import NeuralClusterer, check_param
+
+#: Network families: the InfoGAN-style convolutional pair for 28x28 images, or MLPs for vectors.
+ARCHITECTURES = ("conv28", "mlp")
+
+#: 003 appendix settings per dataset (``n_clusters`` comes from the data).
+PAPER_ARCHITECTURES: dict[str, dict] = {
+    "mnist": dict(architecture="conv28", style_dim=3, noise_dim=1, conv_channels=(64, 128, 1024, 128)),
+    "stl10-resnet50": dict(architecture="mlp", style_dim=4, noise_dim=4, encoder_hidden=(500, 500, 500),
+                           decoder_hidden=(2000, 500, 1000)),
+    "hhar": dict(architecture="mlp", style_dim=4, noise_dim=2, encoder_hidden=(1000, 1000, 500, 500),
+                 decoder_hidden=(500, 500, 1000, 1000)),
+}
+
+#: The three rows of 003 Tables I-II (named as printed) as parameter overrides of :class:`DualAAE`.
+VARIANTS: dict[str, dict] = {
+    "Dual-AAE": {},
+    "Dual-AAE(without CR)": {"clustering_regularization": False, "adversarial_category": True},
+    "AAE": {"dual": False, "clustering_regularization": False, "adversarial_category": True},
+}
+
+
+class LatentEncoder(nn.Module):
+    """Q(x): a trunk of features, then one linear head split into category logits, style and noise."""
+
+    def __init__(self, trunk: nn.Module, n_features: int, n_clusters: int, style_dim: int, noise_dim: int):
+        super().__init__()
+        self.trunk = trunk
+        self.head = nn.Linear(n_features, n_clusters + style_dim + noise_dim)
+        self.sizes = (n_clusters, style_dim, noise_dim)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        return self.head(self.trunk(x)).split(self.sizes, dim=1)
+
+
+class LatentDecoder(nn.Module):
+    """P(y, h, z): the concatenated code through ``body``, reshaped to the data's shape."""
+
+    def __init__(self, body: nn.Module, data_shape: Sequence[int]):
+        super().__init__()
+        self.body = body
+        self.data_shape = tuple(data_shape)
+
+    def forward(self, y: torch.Tensor, h: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        return self.body(torch.cat([y, h, z], dim=1)).reshape(len(y), *self.data_shape)
+
+
+def clustering_regularization(posteriors: torch.Tensor, conditional_weight: float) -> torch.Tensor:
+    """003 Eq. 9 on a batch: -H[q(y)] + lambda2 * mean H[q(y|x)], q(y) the batch's mean posterior."""
+    return -losses.entropy(posteriors.mean(0)) + conditional_weight * losses.entropy(posteriors).mean()
+
+
+def _step_each(terms: Sequence[tuple[torch.Tensor, torch.optim.Optimizer]]) -> None:
+    """One Adam step per (loss, optimizer), every gradient taken at the same parameters first.
+
+    Like the reference code, each term has its own optimizer (so its own step-size
+    normalisation); unlike it, the terms share one forward pass instead of one each.
+    """
+    grads = []
+    for loss, optimizer in terms:
+        params = [p for group in optimizer.param_groups for p in group["params"]]
+        grads.append((params, torch.autograd.grad(loss, params, retain_graph=True, allow_unused=True)))
+    for (params, gradients), (_, optimizer) in zip(grads, terms):
+        for p, g in zip(params, gradients):
+            p.grad = g
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+
+
+class DualAAE(NeuralClusterer):
+    """Dual adversarial auto-encoders (003 Eq. 10); AAE and "without CR" through flags (:data:`VARIANTS`).
+
+    Defaults are 003's MNIST settings: the appendix's InfoGAN-style networks (``conv_channels``),
+    category 10, style 3, noise 1 (the reference code's 4-d code is these 3 style + 1 noise dims:
+    it reconstructs dims 1-3 only), the critic FC(100)-Drop(0.2)-ReLU-FC(100)-Drop(0.2)-ReLU-FC(1),
+    lambda1 = ``dae_weight`` = 0.1, lambda2 = ``conditional_entropy_weight`` = 0.5, batch 100,
+    300 epochs of the 60 000 training images (the reference's count).
+
+    Where 003 is silent, the reference code's choices: each term is minimised by its own Adam
+    optimizer (default betas) and learning rate: reconstruction ``lr`` = 1e-4 (Q and P), D-AE
+    ``dae_weight * lr`` = 1e-5 (lambda1 is applied as the reference applies it, through the step
+    size), critic, adversarial and CR steps ``adversarial_lr`` = 5e-5 (the latter two on Q only);
+    reconstruction by mean squared error (the decoder's output is a sigmoid for ``conv28``, linear
+    for ``mlp``), the D-AE term as cross-entropy on y plus squared error on h. One critic step per
+    iteration. The gradients of all Q/P terms are taken at the same parameters (one forward pass),
+    then each optimizer steps; the reference runs a fresh forward pass per term.
+
+    Lipschitz constraint of the Wasserstein critic: a gradient penalty (``gp_weight`` = 10, the
+    WGAN-GP default); 003 names WGAN, the reference code has none (``gp_weight=0``).
+
+    Pretraining (003 appendix: "a stacked Auto-Encoder to initialize the encoder and decoder", not
+    in the reference code): ``pretrain_epochs`` epochs of reconstruction-only training of Q and P
+    end to end (not greedy layer-wise), before the loop; 0 disables it.
+    """
+
+    def __init__(
+        self,
+        n_clusters: int = 10,
+        architecture: str = "conv28",
+        style_dim: int = 3,
+        noise_dim: int = 1,
+        conv_channels: Sequence[int] = (64, 128, 1024, 128),
+        encoder_hidden: Sequence[int] = (500, 500, 500),
+        decoder_hidden: Sequence[int] = (2000, 500, 1000),
+        critic_hidden: Sequence[int] = (100, 100),
+        critic_dropout: float = 0.2,
+        dual: bool = True,
+        clustering_regularization: bool = True,
+        adversarial_category: bool = False,
+        dae_weight: float = 0.1,
+        conditional_entropy_weight: float = 0.5,
+        gp_weight: float = 10.0,
+        n_critic: int = 1,
+        lr: float = 1e-4,
+        adversarial_lr: float = 5e-5,
+        pretrain_epochs: int = 10,
+        n_iterations: int = 180000,
+        batch_size: int = 100,
+        seed: int = 0,
+        device: str = "auto",
+        eval_every: int = 0,
+        log_every: int = 100,
+        checkpoint_dir: str | None = None,
+        checkpoint_every: int = 0,
+        snapshot_steps: Sequence[int] = (),
+        progress: bool = True,
+    ):
+        self.n_clusters = n_clusters
+        self.architecture = architecture
+        self.style_dim = style_dim
+        self.noise_dim = noise_dim
+        self.conv_channels = conv_channels
+        self.encoder_hidden = encoder_hidden
+        self.decoder_hidden = decoder_hidden
+        self.critic_hidden = critic_hidden
+        self.critic_dropout = critic_dropout
+        self.dual = dual
+        self.clustering_regularization = clustering_regularization
+        self.adversarial_category = adversarial_category
+        self.dae_weight = dae_weight
+        self.conditional_entropy_weight = conditional_entropy_weight
+        self.gp_weight = gp_weight
+        self.n_critic = n_critic
+        self.lr = lr
+        self.adversarial_lr = adversarial_lr
+        self.pretrain_epochs = pretrain_epochs
+        self.n_iterations = n_iterations
+        self.batch_size = batch_size
+        self.seed = seed
+        self.device = device
+        self.eval_every = eval_every
+        self.log_every = log_every
+        self.checkpoint_dir = checkpoint_dir
+        self.checkpoint_every = checkpoint_every
+        self.snapshot_steps = snapshot_steps
+        self.progress = progress
+
+    def validate_params(self) -> None:
+        super().validate_params()
+        check_param("n_clusters", self.n_clusters, "int", 2)
+        check_choice("architecture", self.architecture, ARCHITECTURES)
+        check_param("style_dim", self.style_dim, "int", 0)
+        check_param("noise_dim", self.noise_dim, "int", 0)
+        if len(self.conv_channels) != 4:
+            raise UserInputError(f"conv_channels must be 4 widths (C1, C2, C3, C4 of 003's encoder), got {self.conv_channels!r}")
+        for name in ("conv_channels", "encoder_hidden", "decoder_hidden", "critic_hidden"):
+            for width in getattr(self, name):
+                check_param(name, width, "int", 1)
+        check_param("critic_dropout", self.critic_dropout, "float", 0, 1)
+        for name in ("dual", "clustering_regularization", "adversarial_category"):
+            check_param(name, getattr(self, name), "bool")
+        if self.style_dim + self.noise_dim + (self.n_clusters if self.adversarial_category else 0) == 0:
+            raise UserInputError("the critic needs something to match: style_dim + noise_dim must be >= 1 "
+                                 "unless adversarial_category=True")
+        check_param("dae_weight", self.dae_weight, "float", 0, low_inclusive=False)
+        check_param("conditional_entropy_weight", self.conditional_entropy_weight, "float", 0)
+        check_param("gp_weight", self.gp_weight, "float", 0)
+        check_param("n_critic", self.n_critic, "int", 1)
+        check_param("lr", self.lr, "float", 0, low_inclusive=False)
+        check_param("adversarial_lr", self.adversarial_lr, "float", 0, low_inclusive=False)
+        check_param("pretrain_epochs", self.pretrain_epochs, "int", 0)
+
+    # -- networks ------------------------------------------------------------
+    @property
+    def code_dim(self) -> int:
+        return self.n_clusters + self.style_dim + self.noise_dim
+
+    def _networks(self, data_shape: tuple[int, ...]) -> tuple[LatentEncoder, LatentDecoder]:
+        if self.architecture == "conv28":
+            if data_shape != (1, 28, 28):
+                raise UserInputError(f"architecture 'conv28' takes 1x28x28 images, got inputs of shape {data_shape}; "
+                                     "use architecture='mlp' for other data")
+            trunk, n_features = nets.conv_encoder_28(self.conv_channels), self.conv_channels[3]
+            body = nets.conv_decoder_28(self.code_dim, self.conv_channels)
+        else:
+            data_dim = math.prod(data_shape)
+            # Every hidden layer of the encoder gets BN + LeakyReLU; batchnorm_mlp leaves the last layer bare, so
+            # build one layer more and drop it (the latent head is the encoder's last layer).
+            trunk, n_features = nets.batchnorm_mlp([data_dim, *self.encoder_hidden, 1], leaky_slope=0.1)[:-1], self.encoder_hidden[-1]
+            body = nets.batchnorm_mlp([self.code_dim, *self.decoder_hidden, data_dim], leaky_slope=0.1)
+        encoder = LatentEncoder(trunk, n_features, self.n_clusters, self.style_dim, self.noise_dim)
+        decoder = LatentDecoder(body, data_shape)
+        nets.normal_init_(encoder)
+        nets.normal_init_(decoder)
+        return encoder, decoder
+
+    @property
+    def critic_dim(self) -> int:
+        return self.style_dim + self.noise_dim + (self.n_clusters if self.adversarial_category else 0)
+
+    def build(self, source: torch.Tensor | Callable, device: torch.device) -> None:
+        if not isinstance(source, torch.Tensor):
+            raise UserInputError("DualAAE fits a tensor of inputs (it pretrains over epochs of the data), not a sampler")
+        if len(source) < 2:
+            raise UserInputError(f"DualAAE needs at least 2 inputs (batch norm), got {len(source)}")
+        self.data_shape_ = tuple(source.shape[1:])
+        encoder, decoder = self._networks(self.data_shape_)
+        self.encoder_, self.decoder_ = encoder.to(device), decoder.to(device)
+        self.critic_ = nets.dropout_critic(self.critic_dim, self.critic_hidden, self.critic_dropout).to(device)
+        autoencoder = [*self.encoder_.parameters(), *self.decoder_.parameters()]
+        self.optimizer_recon_ = torch.optim.Adam(autoencoder, lr=self.lr)
+        self.optimizer_dae_ = torch.optim.Adam(autoencoder, lr=self.dae_weight * self.lr)
+        self.optimizer_adv_ = torch.optim.Adam(self.encoder_.parameters(), lr=self.adversarial_lr)
+        self.optimizer_cr_ = torch.optim.Adam(self.encoder_.parameters(), lr=self.adversarial_lr)
+        self.optimizer_critic_ = torch.optim.Adam(self.critic_.parameters(), lr=self.adversarial_lr)
+        self.pretrain_history_ = []
+        resuming = bool(self.checkpoint_dir) and (Path(self.checkpoint_dir) / training.CHECKPOINT_NAME).exists()
+        if self.pretrain_epochs and not resuming:  # a resumed run loads the pretrained-then-trained weights
+            self.pretrain(source, device)
+
+    def pretrain(self, inputs: torch.Tensor, device: torch.device) -> None:
+        """Reconstruction-only training of Q and P for ``pretrain_epochs`` epochs (its own Adam, ``lr``)."""
+        batches = training.TensorBatches(inputs, self.batch_size, device)
+        optimizer = torch.optim.Adam([*self.encoder_.parameters(), *self.decoder_.parameters()], lr=self.lr)
+        per_epoch = max(1, len(inputs) // batches.batch_size)
+        for epoch in range(self.pretrain_epochs):
+            total = torch.zeros((), device=device)
+            for _ in range(per_epoch):
+                x = batches.next()
+                loss = self.reconstruction_loss(x)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                total += loss.detach()
+            self.pretrain_history_.append({"epoch": epoch + 1, "reconstruction": (total / per_epoch).item()})
+
+    def modules_(self) -> dict[str, nn.Module]:
+        return {"encoder": self.encoder_, "decoder": self.decoder_, "critic": self.critic_}
+
+    def optimizers_(self) -> dict[str, torch.optim.Optimizer]:
+        return {"recon": self.optimizer_recon_, "dae": self.optimizer_dae_, "adv": self.optimizer_adv_,
+                "cr": self.optimizer_cr_, "critic": self.optimizer_critic_}
+
+    # -- loss terms ----------------------------------------------------------
+    def reconstruction_loss(self, x: torch.Tensor) -> torch.Tensor:
+        """O-AE: mean squared error of P(softmax(logits), h, z) against x (the reference code's loss)."""
+        logits, h, z = self.encoder_(x)
+        return F.mse_loss(self.decoder_(logits.softmax(1), h, z), x)
+
+    def sample_prior(self, n: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Cluster ids y ~ Mult(1/K), style h ~ N(0, I) and noise z ~ N(0, I)."""
+        device = self.device_
+        ids = torch.randint(0, self.n_clusters, (n,), device=device)
+        return ids, torch.randn(n, self.style_dim, device=device), torch.randn(n, self.noise_dim, device=device)
+
+    def critic_input(self, y: torch.Tensor, h: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        """What D sees: (h, z), and y in front of them when the category is matched adversarially."""
+        return torch.cat([y, h, z] if self.adversarial_category else [h, z], dim=1)
+
+    def dual_loss(self, n: int) -> torch.Tensor:
+        """D-AE: generate x from prior codes, re-encode; cross-entropy on y plus squared error on h."""
+        ids, h, z = self.sample_prior(n)
+        generated = self.decoder_(F.one_hot(ids, self.n_clusters).float(), h, z)
+        logits, h_back, _ = self.encoder_(generated)
+        loss = F.cross_entropy(logits, ids)
+        if self.style_dim:
+            loss = loss + F.mse_loss(h_back, h)
+        return loss
+
+    def train_step(self, batches, step: int) -> dict[str, torch.Tensor]:
+        """One iteration: ``n_critic`` critic steps, then one step of each Q/P term of Eq. 10 (or 8)."""
+        for _ in range(self.n_critic):
+            x = batches.next()
+            with torch.no_grad():
+                logits, h, z = self.encoder_(x)
+                fake = self.critic_input(logits.softmax(1), h, z)
+                ids, h_prior, z_prior = self.sample_prior(len(x))
+                real = self.critic_input(F.one_hot(ids, self.n_clusters).float(), h_prior, z_prior)
+            wasserstein = losses.wasserstein_estimate(self.critic_(real), self.critic_(fake))
+            penalty = losses.gradient_penalty(self.critic_, real, fake) if self.gp_weight else torch.zeros((), device=x.device)
+            critic_loss = -wasserstein + self.gp_weight * penalty
+            self.optimizer_critic_.zero_grad(set_to_none=True)
+            critic_loss.backward()
+            self.optimizer_critic_.step()
+
+        nets.set_requires_grad(self.critic_, False)
+        logits, h, z = self.encoder_(x)
+        posteriors = logits.softmax(1)
+        reconstruction = F.mse_loss(self.decoder_(posteriors, h, z), x)
+        adversarial = -self.critic_(self.critic_input(posteriors, h, z)).mean()
+        terms = [(reconstruction, self.optimizer_recon_), (adversarial, self.optimizer_adv_)]
+        if self.clustering_regularization:
+            terms.append((clustering_regularization(posteriors, self.conditional_entropy_weight), self.optimizer_cr_))
+        if self.dual:
+            dual = self.dual_loss(len(x))
+            terms.append((dual, self.optimizer_dae_))
+        _step_each(terms)
+        nets.set_requires_grad(self.critic_, True)
+        with torch.no_grad():
+            report = {
+                "critic_loss": critic_loss.detach(),
+                "wasserstein": wasserstein.detach(),
+                "gradient_penalty": penalty.detach(),
+                "reconstruction": reconstruction.detach(),
+                "adversarial": adversarial.detach(),
+                "marginal_entropy": losses.entropy(posteriors.mean(0)),
+                "conditional_entropy": losses.entropy(posteriors).mean(),
+            }
+            if self.dual:
+                report["dual_reconstruction"] = dual.detach()
+        return report
+
+    # -- inference -----------------------------------------------------------
+    def predict_proba(self, X: torch.Tensor) -> torch.Tensor:
+        """q(y|x): the encoder's softmax over clusters."""
+        return self._batched(lambda x: self.encoder_(x)[0].softmax(dim=1), X).cpu()
+
+    def encode(self, X: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The latent code of each input: posterior ``y``, style ``h`` and noise ``z``."""
+        code = self._batched(lambda x: torch.cat(self.encoder_(x), dim=1), X).cpu()
+        logits, h, z = code.split((self.n_clusters, self.style_dim, self.noise_dim), dim=1)
+        return {"y": logits.softmax(1), "h": h, "z": z}
+
+    def transform(self, X: torch.Tensor) -> torch.Tensor:
+        """Penultimate-layer features of the encoder (003 Fig. 4 embeds these with t-SNE)."""
+        return self._batched(self.encoder_.trunk, X).cpu()
+
+    def reconstruct(self, X: torch.Tensor) -> torch.Tensor:
+        """P(Q(x)) with the category as its posterior, as in training."""
+        def through(x):
+            logits, h, z = self.encoder_(x)
+            return self.decoder_(logits.softmax(1), h, z)
+        return self._batched(through, X).cpu()
+
+    def generate(self, clusters: Sequence[int] | torch.Tensor, style: torch.Tensor | None = None,
+                 noise: torch.Tensor | None = None, seed: int = 0) -> torch.Tensor:
+        """Decode one-hot ``clusters`` with ``style`` and ``noise`` (drawn from N(0, I) with ``seed`` when None)."""
+        clusters = torch.as_tensor(clusters, dtype=torch.long)
+        if clusters.numel() and (clusters.min() < 0 or clusters.max() >= self.n_clusters):
+            raise UserInputError(f"clusters must lie in [0, {self.n_clusters})")
+        generator = torch.Generator().manual_seed(seed)
+        n = len(clusters)
+        style = torch.randn(n, self.style_dim, generator=generator) if style is None else torch.as_tensor(style).float()
+        noise = torch.randn(n, self.noise_dim, generator=generator) if noise is None else torch.as_tensor(noise).float()
+        if style.shape != (n, self.style_dim) or noise.shape != (n, self.noise_dim):
+            raise UserInputError(f"style must be ({n}, {self.style_dim}) and noise ({n}, {self.noise_dim})")
+        code = torch.cat([F.one_hot(clusters, self.n_clusters).float(), style, noise], dim=1)
+        return self._batched(lambda c: self.decoder_(*c.split((self.n_clusters, self.style_dim, self.noise_dim), 1)),
+                             code).cpu()
+
+    def traversal(self, index: int, values: Sequence[float] | torch.Tensor = tuple(torch.linspace(-2, 2, 10).tolist()),
+                  variable: str = "style", clusters: Sequence[int] | None = None) -> torch.Tensor:
+        """003 Fig. 8: images (clusters x values x C x H x W) varying one style or noise variable, others 0."""
+        check_choice("variable", variable, ("style", "noise"))
+        size = self.style_dim if variable == "style" else self.noise_dim
+        if not 0 <= index < size:
+            raise UserInputError(f"{variable} index must lie in [0, {size}), got {index}")
+        values = torch.as_tensor(values, dtype=torch.float32)
+        clusters = torch.arange(self.n_clusters) if clusters is None else torch.as_tensor(clusters)
+        ids = clusters.repeat_interleave(len(values))
+        style, noise = torch.zeros(len(ids), self.style_dim), torch.zeros(len(ids), self.noise_dim)
+        (style if variable == "style" else noise)[:, index] = values.repeat(len(clusters))
+        images = self.generate(ids, style=style, noise=noise)
+        return images.reshape(len(clusters), len(values), *images.shape[1:])
+
+
+def members(labels: Sequence[int] | torch.Tensor, n_clusters: int, per_cluster: int, seed: int = 0) -> list[torch.Tensor]:
+    """Up to ``per_cluster`` random indices of the inputs in each cluster (003 Fig. 6: one row per cluster)."""
+    labels = torch.as_tensor(labels)
+    generator = torch.Generator().manual_seed(seed)
+    rows = []
+    for k in range(n_clusters):
+        index = (labels == k).nonzero().flatten()
+        rows.append(index[torch.randperm(len(index), generator=generator)[:per_cluster]])
+    return rows
