@@ -126,9 +126,7 @@ if cpu_threads:  # quick: 1, which is fastest (no spinning threads) when the 2-c
 print("device:", runner.device_description(runner.resolve_device(device)))
 
 
-def committed(method: str, dataset: str) -> list[dict]:
-    """Records under results/ of runs longer than the quick profile."""
-    return [r for r in runner.load_records("results", method=method, dataset=dataset) if r["profile"] != "quick"]
+committed = report.committed  # records under results/ of runs longer than the quick profile
 
 
 def keep(record: dict) -> None:
