@@ -193,6 +193,8 @@ def pfca_mnist(repeats: int = 3, iterations: int | None = None) -> dict[str, Any
             **_peak_memory_mib(device),
         }
     return results
+
+
 def _mnist_or_noise(n: int) -> tuple[torch.Tensor, str]:
     """The first ``n`` MNIST images in [-1, 1], or uniform noise of that shape where MNIST is absent."""
     from advclust import data
@@ -267,6 +269,8 @@ def simi_mnist(repeats: int = 3, iterations: int = 20) -> dict[str, Any]:
     return {"device": str(device), "threads": torch.get_num_threads(), "data": source, "iterations": iterations,
             "phase2_iterations_per_second": rate,
             "projected_paper_phase2_hours": 37500 / rate["median"] / 3600}
+
+
 def dualaae_mnist(repeats: int = 3, iterations: int | None = None) -> dict[str, Any]:
     """Dual-AAE and AAE training seconds per MNIST epoch (600 iterations of batch 100) with 003's networks.
 

@@ -605,7 +605,7 @@ display(Markdown(f"**003 Table I (MNIST) and this execution** ({profile} profile
                  f"images, {dualaae_epochs} epochs, {len(dualaae_seeds)} seed(s); ACC on {len(dualaae_test)} test images):"))
 display(beside.round(4))
 
-earlier = committed("dual-aae", dualaae_train.name)
+earlier = committed("dual-aae", "mnist")
 if earlier:
     display(Markdown("**Committed paper-profile records** (`results/`):"))
     display(dualaae_summary(earlier).round(4))

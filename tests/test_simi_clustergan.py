@@ -69,10 +69,12 @@ def test_imsat_information_term_places_beta_mu_as_asked():
 
 
 def test_imsat_on_digits_beats_kmeans(digits):
+    # The paper's P_phi widths; 5 seeds, since single IMSAT runs on digits spread from about 0.72 to 0.90.
     scores = []
-    for seed in range(3):
-        model = IMSAT(hidden=(256, 256), n_iterations=300, seed=seed, progress=False).fit(digits.inputs)
+    for seed in range(5):
+        model = IMSAT(n_iterations=300, seed=seed, progress=False).fit(digits.inputs)
         scores.append(model.evaluate(digits.inputs, digits.labels)["acc"])
+    print("IMSAT ACC on digits per seed:", [round(s, 3) for s in scores])
     assert statistics.median(scores) >= 0.8
     assert set(model.history_.columns) >= {"loss", "vat", "h_y", "h_y_given_x"}
 
