@@ -895,7 +895,6 @@ paper_cols = printed.pivot_table(index=["dataset", "variant"], columns="metric",
 paper_cols.columns = [f"004 {m.upper()}" for m in paper_cols.columns]
 this = runner.summarize_variants(simi_records)
 this = this[this.index.get_level_values("variant").isin(["IMSAT", "ClusterGAN", "SIMI-ClusterGAN"])]
-this.index = this.index.set_levels([n.split("-first")[0] for n in this.index.levels[0]], level=0)
 display(Markdown(f"**This execution** ({profile} profile: {len(simi_seeds)} seed(s), "
                  f"{len(next(iter(simi_sets.values())))} images per dataset, P_phi {simi_prior_hidden} for "
                  f"{simi_prior_iterations} minibatches, {simi_architecture} networks for {simi_n_iterations} "

@@ -252,8 +252,6 @@ printed.columns = [f"004 {c.upper()}" for c in printed.columns]
 printed.index = printed.index.set_names(["dataset", "variant"])
 mnist_rows = [r for r in simi_records if r["dataset"].startswith("mnist-imbalanced")]
 this = runner.summarize_variants(mnist_rows) if mnist_rows else pd.DataFrame()
-if not this.empty:
-    this.index = this.index.set_levels([n.split("-first")[0] for n in this.index.levels[0]], level=0)
 display(Markdown(f"**This execution** ({profile} profile, {len(simi_seeds)} seed(s), {simi_n_iterations} generator "
                  f"steps at learning rate {simi_lr}, {simi_prior_iterations} IMSAT minibatches) beside 004 Table VI:"))
 display(printed.join(this, how="outer").round(4))

@@ -69,7 +69,7 @@ def test_imsat_information_term_places_beta_mu_as_asked():
 
 
 def test_imsat_on_digits_beats_kmeans(digits):
-    # The paper's P_phi widths; 5 seeds, since single IMSAT runs on digits spread from about 0.72 to 0.90.
+    # The paper's P_phi widths; 5 seeds, since single IMSAT runs on digits vary widely from seed to seed.
     scores = []
     for seed in range(5):
         model = IMSAT(n_iterations=300, seed=seed, progress=False).fit(digits.inputs)
