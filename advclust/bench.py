@@ -126,15 +126,15 @@ def _peak_memory_mib(device: torch.device) -> dict[str, float]:
     return {"process_peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10}
 
 
-#: 002 IV-H: the paper's training time for PFCA on MNIST (900 000 generator iterations), in hours.
+#: PFCA §IV-H: the paper's training time for PFCA on MNIST (900 000 generator iterations), in hours.
 PFCA_PAPER_MNIST_HOURS = 38.0
 
 
 def pfca_mnist(repeats: int = 3, iterations: int | None = None) -> dict[str, Any]:
-    """PFCA on 28x28 MNIST with the convolutional networks of 002 Fig. 2 (paper widths and quick widths).
+    """PFCA on 28x28 MNIST with the convolutional networks of PFCA Fig. 2 (paper widths and quick widths).
 
     Generator iterations per second (each with its N_critic = 5 critic and N_class = 4 classifier
-    steps, batch 100), peak memory, inference time per test image (002 IV-H), and the paper
+    steps, batch 100), peak memory, inference time per test image (PFCA §IV-H), and the paper
     profile's 900 000 iterations projected from the measured rate, against the paper's 38 hours.
     """
     from advclust import data, profiles, training
@@ -272,11 +272,11 @@ def simi_mnist(repeats: int = 3, iterations: int = 20) -> dict[str, Any]:
 
 
 def dualaae_mnist(repeats: int = 3, iterations: int | None = None) -> dict[str, Any]:
-    """Dual-AAE and AAE training seconds per MNIST epoch (600 iterations of batch 100) with 003's networks.
+    """Dual-AAE and AAE training seconds per MNIST epoch (600 iterations of batch 100) with Dual-AAE's networks.
 
     Each repeat times ``iterations`` training iterations (default 300 on CUDA, 10 on a CPU) after a
-    warm-up fit and extrapolates to an epoch; 003 Table III reports 75.24 s (Dual-AAE) and 40.55 s
-    (AAE) per epoch on a TITAN Xp. Pretraining is not timed (003's table is per training epoch).
+    warm-up fit and extrapolates to an epoch; Dual-AAE Table III reports 75.24 s (Dual-AAE) and 40.55 s
+    (AAE) per epoch on a TITAN Xp. Pretraining is not timed (Dual-AAE's table is per training epoch).
     """
     from advclust import data, reference, training
     from advclust.methods import DualAAE

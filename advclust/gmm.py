@@ -1,4 +1,4 @@
-"""The hard-assignment Gaussian mixture of DCAN (000 Appendix A.6), in torch on the device.
+"""The hard-assignment Gaussian mixture of DCAN (DCAN Appendix A.6), in torch on the device.
 
 Parameters theta = {eta, tau, psi}: per-cluster means eta_k, per-dimension
 precisions tau_k and mixing weights psi_k. One *clustering iteration* assigns
@@ -19,7 +19,7 @@ WEIGHT_FLOOR = 1e-8
 
 
 class HardGaussianMixture(nn.Module):
-    """K diagonal Gaussians with hard assignments, estimated by Eqs. 20-23 of 000.
+    """K diagonal Gaussians with hard assignments, estimated by Eqs. 20-23 of DCAN.
 
     ``assign_with_precision=False`` is Eq. 22 as printed: the score of cluster k is
     ln psi_k - ||z - eta_k||^2 / 2, which ignores the precisions (they only shape the
@@ -104,7 +104,7 @@ class HardGaussianMixture(nn.Module):
         """Best of ``restarts`` starts by :meth:`objective`; each is k-means++ seeding with unit
         precisions and uniform weights, then ``iterations`` clustering iterations on ``z``.
 
-        (000 does not say how the mixture starts.)
+        (DCAN does not say how the mixture starts.)
         """
         if len(z) < self.n_clusters:
             raise ValueError(f"need at least {self.n_clusters} points to start {self.n_clusters} clusters, got {len(z)}")

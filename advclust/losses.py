@@ -9,7 +9,7 @@ from torch import nn
 
 
 def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    """WGAN-GP penalty E[(||grad D(x_hat)||_2 - 1)^2] on random interpolates (002 Eq. 5)."""
+    """WGAN-GP penalty E[(||grad D(x_hat)||_2 - 1)^2] on random interpolates (PFCA Eq. 5)."""
     epsilon = torch.rand(len(real), *([1] * (real.dim() - 1)), device=real.device, dtype=real.dtype)
     interpolates = (epsilon * real + (1 - epsilon) * fake).requires_grad_(True)
     scores = critic(interpolates)
@@ -29,7 +29,7 @@ def entropy(probabilities: torch.Tensor, dim: int = -1) -> torch.Tensor:
 
 
 def staircase(initial: float, factor: float, every: int, step: int) -> float:
-    """``initial * factor ** floor(step / every)``: 002 Eq. 8 as the reference code computes it.
+    """``initial * factor ** floor(step / every)``: PFCA Eq. 8 as the reference code computes it.
 
     The paper writes the update as ``eta <- eta * gamma^floor(t/tau)``; applied every
     step literally it would compound, so (like the reference) it is read as a schedule
@@ -38,10 +38,10 @@ def staircase(initial: float, factor: float, every: int, step: int) -> float:
     return initial * factor ** math.floor(step / every)
 
 
-# -- information maximisation and self-augmented training (IMSAT, 004 Eq. 7-11) -------------
+# -- information maximisation and self-augmented training (IMSAT, SIMI-ClusterGAN Eq. 7-11) -------------
 
 def categorical_kl(target_probabilities: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
-    """Per-row KL(p || softmax(logits)) for target probabilities p (004 Eq. 7 up to p's entropy)."""
+    """Per-row KL(p || softmax(logits)) for target probabilities p (SIMI-ClusterGAN Eq. 7 up to p's entropy)."""
     log_q = torch.log_softmax(logits, dim=1)
     log_p = torch.log(target_probabilities.clamp_min(1e-12))
     return (target_probabilities * (log_p - log_q)).sum(1)
@@ -56,7 +56,7 @@ def vat_perturbation(
     network: nn.Module, x: torch.Tensor, radius: torch.Tensor | float, xi: float = 10.0, n_power: int = 1,
     probabilities: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """The virtual adversarial perturbation of 004 Eq. 9 (Miyato et al.'s power iteration).
+    """The virtual adversarial perturbation of SIMI-ClusterGAN Eq. 9 (Miyato et al.'s power iteration).
 
     The direction that most increases KL(p(y|x) || p(y|x + r)), found by ``n_power`` power
     iterations from a random direction scaled by ``xi``, rescaled to L2 norm ``radius`` per row
@@ -79,12 +79,12 @@ def vat_perturbation(
 
 
 def marginal_entropy(probabilities: torch.Tensor) -> torch.Tensor:
-    """H(Y): the entropy of the mean prediction over the batch (004 Eq. 11)."""
+    """H(Y): the entropy of the mean prediction over the batch (SIMI-ClusterGAN Eq. 11)."""
     return entropy(probabilities.mean(0))
 
 
 def conditional_entropy(probabilities: torch.Tensor) -> torch.Tensor:
-    """H(Y|X): the mean entropy of the per-input predictions (004 Eq. 11)."""
+    """H(Y|X): the mean entropy of the per-input predictions (SIMI-ClusterGAN Eq. 11)."""
     return entropy(probabilities).mean()
 
 

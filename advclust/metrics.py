@@ -76,7 +76,7 @@ def clustering_scores(y_true: ArrayLike, y_pred: ArrayLike) -> dict[str, float]:
 
 
 def uniformity_index(counts: Sequence[int] | np.ndarray) -> float:
-    """002 Eq. 9: entropy of the class proportions divided by ln(number of classes)."""
+    """PFCA Eq. 9: entropy of the class proportions divided by ln(number of classes)."""
     counts = np.asarray(counts, dtype=float)
     if counts.ndim != 1 or counts.size < 2:
         raise ValueError("uniformity_index needs the counts of at least two classes")
@@ -106,9 +106,9 @@ def cluster_to_class_map(y_true: ArrayLike, y_pred: ArrayLike) -> dict[int, int]
 
 def reject_curve(y_true: ArrayLike, proba: np.ndarray | torch.Tensor,
                  thresholds: Sequence[float] | np.ndarray | None = None) -> pd.DataFrame:
-    """Clustering with a reject option (003 Section III-B, Table IV): ACC against rejection rate.
+    """Clustering with a reject option (Dual-AAE §III-B, Table IV): ACC against rejection rate.
 
-    An input is rejected when its largest posterior is <= the threshold gamma (003: "less than or
+    An input is rejected when its largest posterior is <= the threshold gamma (Dual-AAE: "less than or
     equal to"). ACC is measured on the accepted inputs under the Hungarian cluster-to-class map of
     *all* inputs (rejecting inputs does not relabel clusters). ``thresholds`` default to every
     distinct largest posterior (the full curve) plus 0. Returns one row per threshold with
@@ -139,9 +139,9 @@ def reject_curve(y_true: ArrayLike, proba: np.ndarray | torch.Tensor,
 
 def mode_coverage(proba_or_labels: np.ndarray | torch.Tensor | ArrayLike, n_clusters: int | None = None,
                   min_count: int = 1) -> dict[str, float]:
-    """Modes covered and KL(q(y) || p(y)) for a uniform prior p(y) = 1/K (003 Table II, after unrolled GAN).
+    """Modes covered and KL(q(y) || p(y)) for a uniform prior p(y) = 1/K (Dual-AAE Table II, after unrolled GAN).
 
-    Given posteriors (samples x K), q(y) is the aggregated posterior (their mean, the q(y) of 003
+    Given posteriors (samples x K), q(y) is the aggregated posterior (their mean, the q(y) of Dual-AAE
     Eq. 9) and a mode is covered when at least ``min_count`` inputs have it as their argmax. Given
     hard labels, q(y) is the label histogram over ``n_clusters`` clusters. KL is in nats.
     """

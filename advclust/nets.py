@@ -65,9 +65,9 @@ class Flatten(nn.Module):
 def gan_mlp_networks(
     data_shape: Sequence[int], n_clusters: int, noise_dim: int, hidden: Sequence[int] | None = None,
 ) -> tuple[nn.Module, nn.Module, nn.Module]:
-    """The fully connected G, D and C of 002 IV-B: ``x-512-512-512-2`` etc., ReLU, linear outputs.
+    """The fully connected G, D and C of PFCA §IV-B: ``x-512-512-512-2`` etc., ReLU, linear outputs.
 
-    C returns logits; the softmax of 002 is applied by the loss and by ``predict_proba``.
+    C returns logits; the softmax of PFCA is applied by the loss and by ``predict_proba``.
     """
     hidden = tuple(hidden or (512, 512, 512))
     data_dim = math.prod(data_shape)
@@ -97,7 +97,7 @@ def set_requires_grad(module: nn.Module, flag: bool) -> None:
         parameter.requires_grad_(flag)
 
 
-# --- convolutional G, D and C of 002 Fig. 2 (DCGAN-style, after WGAN-GP's MNIST networks) ----------
+# --- convolutional G, D and C of PFCA Fig. 2 (DCGAN-style, after WGAN-GP's MNIST networks) ----------
 
 #: Channel widths of the convolutional networks: the reference implementation's 64/128/256.
 CONV_WIDTHS = (64, 128, 256)
@@ -107,7 +107,7 @@ def conv_plan(size: int, n_layers: int) -> tuple[list[int], list[int]]:
     """Strides of the critic's convolutions and the feature-map size after each, for ``size``-pixel images.
 
     5x5 kernels, 'same' padding; the last ``n_layers`` halvings bring the maps towards 4x4 and the
-    layers not needed for that keep stride 1 at the input side (002 Fig. 2: USPS's 16x16 uses a
+    layers not needed for that keep stride 1 at the input side (PFCA Fig. 2: USPS's 16x16 uses a
     stride-1 first layer; 28x28 goes 14, 7, 4; ORL's 32x32 goes 16, 8, 4).
     """
     halvings = max(0, math.ceil(math.log2(size / 4))) if size > 4 else 0
@@ -138,7 +138,7 @@ class ConvFeatures(nn.Module):
 
 
 class ConvGenerator(nn.Module):
-    """G(y, z) of 002 Fig. 2: linear to 4x4 maps, 5x5 transposed convolutions (ReLU), sigmoid output in [0, 1].
+    """G(y, z) of PFCA Fig. 2: linear to 4x4 maps, 5x5 transposed convolutions (ReLU), sigmoid output in [0, 1].
 
     Each stride-2 transposed convolution doubles the maps and is cropped to the critic's size at that
     depth (28x28: 4 -> 8, cropped to 7 -> 14 -> 28, "drop one pixel after the first deconvolution").
@@ -173,7 +173,7 @@ class ConvGenerator(nn.Module):
 def gan_conv_networks(
     data_shape: Sequence[int], n_clusters: int, noise_dim: int, hidden: Sequence[int] | None = None,
 ) -> tuple[nn.Module, nn.Module, nn.Module]:
-    """The convolutional G, D and C of 002 Fig. 2 for (channels, size, size) images; ``hidden`` = channel widths.
+    """The convolutional G, D and C of PFCA Fig. 2 for (channels, size, size) images; ``hidden`` = channel widths.
 
     C has D's structure with ``n_clusters`` outputs (logits). No batch norm (WGAN-GP's critic must not
     have it, and the reference MNIST generator has none either); G's sigmoid output expects data in [0, 1].
@@ -194,11 +194,11 @@ def gan_architecture_for(data_shape: Sequence[int]) -> str:
     if len(data_shape) == 3 and data_shape[1] == data_shape[2] and data_shape[1] >= 16:
         return "conv"
     return "mlp"
-# -- IMSAT's prior network and ClusterGAN's generator / critic / encoder (004) ---------------
+# -- IMSAT's prior network and ClusterGAN's generator / critic / encoder (SIMI-ClusterGAN) ---------------
 
 def batchnorm_mlp(sizes: Sequence[int], leaky_slope: float | None = None) -> nn.Sequential:
     """``sizes[0] -> ... -> sizes[-1]`` with batch norm and ReLU after each hidden layer (IMSAT's P_phi), or
-    LeakyReLU(``leaky_slope``) when given (003 appendix, Dual-AAE's HHAR/STL-10 networks: 0.1)."""
+    LeakyReLU(``leaky_slope``) when given (Dual-AAE appendix, Dual-AAE's HHAR/STL-10 networks: 0.1)."""
     if len(sizes) < 2:
         raise ValueError(f"an MLP needs at least input and output sizes, got {list(sizes)}")
     layers: list[nn.Module] = [nn.Flatten()]
@@ -243,7 +243,7 @@ class LatentEncoder(nn.Module):
 
 def _clustergan_mlp(data_shape: Sequence[int], n_clusters: int, noise_dim: int, hidden: Sequence[int],
                     output_activation: str | None) -> tuple[nn.Module, nn.Module, nn.Module]:
-    """Two-hidden-layer MLPs (004 IV-B for USPS, Pendigits, 10x73k; ClusterGAN's reference for 10x73k)."""
+    """Two-hidden-layer MLPs (SIMI-ClusterGAN §IV-B for USPS, Pendigits, 10x73k; ClusterGAN's reference for 10x73k)."""
     data_dim = math.prod(data_shape)
     generator = ConditionalGenerator(mlp([n_clusters + noise_dim, *hidden, data_dim], "leaky_relu", output_activation),
                                      data_shape)
@@ -313,7 +313,7 @@ def normal_init_(module: nn.Module, std: float = 0.02) -> None:
 
 
 def conv_encoder_28(channels: Sequence[int] = (64, 128, 1024, 128), slope: float = 0.1) -> nn.Sequential:
-    """InfoGAN-style 28x28 encoder trunk (003 appendix): C(c0,4,s2)-C(c1,4,s2)-C(c2,7)-C(c3,1) -> c3 features.
+    """InfoGAN-style 28x28 encoder trunk (Dual-AAE appendix): C(c0,4,s2)-C(c1,4,s2)-C(c2,7)-C(c3,1) -> c3 features.
 
     LeakyReLU(``slope``) after every layer, batch norm after all but the first (the reference code's layout).
     """
@@ -328,7 +328,7 @@ def conv_encoder_28(channels: Sequence[int] = (64, 128, 1024, 128), slope: float
 
 
 def conv_decoder_28(code_dim: int, channels: Sequence[int] = (64, 128, 1024, 128)) -> nn.Sequential:
-    """The mirrored 28x28 decoder (003 appendix): DC(c2,1)-DC(c1,7)-DC(c0,4,s2)-DC(1,4,s2)-sigmoid, BN + ReLU."""
+    """The mirrored 28x28 decoder (Dual-AAE appendix): DC(c2,1)-DC(c1,7)-DC(c0,4,s2)-DC(1,4,s2)-sigmoid, BN + ReLU."""
     c0, c1, c2, _ = channels
     return nn.Sequential(
         nn.Unflatten(1, (code_dim, 1, 1)),
@@ -340,7 +340,7 @@ def conv_decoder_28(code_dim: int, channels: Sequence[int] = (64, 128, 1024, 128
 
 
 def dropout_critic(input_dim: int, hidden: Sequence[int] = (100, 100), dropout: float = 0.2) -> nn.Sequential:
-    """003's discriminator: FC(100)-Drop(0.2)-ReLU-FC(100)-Drop(0.2)-ReLU-FC(1), a linear (Wasserstein) output."""
+    """Dual-AAE's discriminator: FC(100)-Drop(0.2)-ReLU-FC(100)-Drop(0.2)-ReLU-FC(1), a linear (Wasserstein) output."""
     layers: list[nn.Module] = []
     for n_in, n_out in zip([input_dim, *hidden[:-1]], hidden):
         layers += [nn.Linear(n_in, n_out), nn.Dropout(dropout), nn.ReLU()]

@@ -41,7 +41,7 @@ def grid(extent: float, resolution: int) -> tuple[np.ndarray, np.ndarray, torch.
 
 def critic_and_samples(ax: plt.Axes, model, real: torch.Tensor, extent: float = 2.0,
                        resolution: int = 120, n_fake: int = 512) -> None:
-    """Contour lines of D with real (orange) and generated (green) points, as 002's supplement Fig. 2."""
+    """Contour lines of D with real (orange) and generated (green) points, as PFCA's supplement Fig. 2."""
     xx, yy, points = grid(extent, resolution)
     values = model.critic_values(points).numpy().reshape(xx.shape)
     ax.contour(xx, yy, values, levels=12, linewidths=0.7, cmap="viridis")
@@ -134,7 +134,7 @@ def metric_bars(table: pd.DataFrame, metrics: Sequence[str] = ("acc", "nmi", "ar
     return fig
 
 
-#: DCAN's learning curves (000): the discriminator's outputs, the two losses, the mixture, evaluated clustering.
+#: DCAN's learning curves (DCAN): the discriminator's outputs, the two losses, the mixture, evaluated clustering.
 DCAN_CURVES: tuple[Panel, ...] = (
     Panel("D on positive draws (d_real) and on encoder outputs (d_fake)", ("d_real", "d_fake"), unit_interval=True),
     Panel("losses: -Eq. 1 (D), Eq. 18 (encoder)", ("discriminator_loss", "encoder_loss")),
@@ -173,7 +173,7 @@ def image_grid(images: torch.Tensor | Sequence[torch.Tensor], rows: int | None =
 
 def generated_by_cluster(model, per_cluster: int = 10, clusters: Sequence[int] | None = None,
                          title: str | None = None) -> Figure:
-    """Samples of a generator-based model, one row per cluster id (002 Fig. 3d/h)."""
+    """Samples of a generator-based model, one row per cluster id (PFCA Fig. 3d/h)."""
     clusters = list(range(model.n_clusters) if clusters is None else clusters)
     ids = torch.tensor(clusters).repeat_interleave(per_cluster)
     samples, _ = model.generate(len(ids), clusters=ids)
@@ -182,7 +182,7 @@ def generated_by_cluster(model, per_cluster: int = 10, clusters: Sequence[int] |
 
 def stability_bars(records_by_name: dict[str, Sequence[dict]], metrics: Sequence[str] = ("acc", "nmi", "ari"),
                    title: str | None = None) -> Figure:
-    """Standard deviation of each metric over the runs of each named group (002 Fig. 4 / 5b)."""
+    """Standard deviation of each metric over the runs of each named group (PFCA Fig. 4 / 5b)."""
     table = pd.DataFrame({name: pd.DataFrame([r["metrics"] for r in records])[list(metrics)].std(ddof=0)
                           for name, records in records_by_name.items()}).T
     fig = metric_bars(table, metrics, title)
@@ -193,7 +193,7 @@ def stability_bars(records_by_name: dict[str, Sequence[dict]], metrics: Sequence
 
 def metric_against(table: pd.DataFrame, x: str, metrics: Sequence[str] = ("acc", "nmi", "ari"),
                    title: str | None = None) -> Figure:
-    """Median with a min-max bar of each metric against column ``x`` (002 Fig. 5a).
+    """Median with a min-max bar of each metric against column ``x`` (PFCA Fig. 5a).
 
     ``table`` has a column ``x`` and columns (metric, "median" / "min" / "max").
     """
@@ -212,14 +212,14 @@ def metric_against(table: pd.DataFrame, x: str, metrics: Sequence[str] = ("acc",
     return fig
 
 
-#: IMSAT's learning curves (004 Eq. 10): the self-augmentation terms and the two entropies.
+#: IMSAT's learning curves (SIMI-ClusterGAN Eq. 10): the self-augmentation terms and the two entropies.
 IMSAT_CURVES: tuple[Panel, ...] = (
     Panel("R_SAT: VAT (and affine) KL", ("vat", "affine_sat"), log=True),
     Panel("H(Y) and H(Y|X)", ("h_y", "h_y_given_x")),
     Panel("evaluated clustering", ("acc", "nmi", "ari"), unit_interval=True),
 )
 
-#: ClusterGAN / SIMI-ClusterGAN's learning curves (004 Eq. 16).
+#: ClusterGAN / SIMI-ClusterGAN's learning curves (SIMI-ClusterGAN Eq. 16).
 CLUSTERGAN_CURVES: tuple[Panel, ...] = (
     Panel("Wasserstein estimate", ("wasserstein",)),
     Panel("cycle losses J_ce, J_mse", ("j_ce", "j_mse"), log=True),
@@ -229,7 +229,7 @@ CLUSTERGAN_CURVES: tuple[Panel, ...] = (
 
 
 def reject_curves(curves: dict[str, pd.DataFrame], title: str | None = None, marks: dict[str, pd.DataFrame] | None = None) -> Figure:
-    """ACC against rejection rate (003 Section IV-C), one line per labelled curve; ``marks`` are points drawn on top."""
+    """ACC against rejection rate (Dual-AAE §IV-C), one line per labelled curve; ``marks`` are points drawn on top."""
     fig, ax = plt.subplots(figsize=(6.2, 3.2))
     for label, curve in curves.items():
         ax.plot(100 * curve["rejection_rate"], 100 * curve["acc"], label=label)
@@ -245,7 +245,7 @@ def reject_curves(curves: dict[str, pd.DataFrame], title: str | None = None, mar
 
 
 def embeddings(panels: dict[str, np.ndarray], labels: np.ndarray, title: str | None = None) -> Figure:
-    """Scatter plots of 2-D embeddings (003 Fig. 4), coloured by the true class."""
+    """Scatter plots of 2-D embeddings (Dual-AAE Fig. 4), coloured by the true class."""
     fig, axes = plt.subplots(1, len(panels), figsize=(3.3 * len(panels), 3.2), squeeze=False)
     for ax, (name, points) in zip(axes[0], panels.items()):
         scatter = ax.scatter(points[:, 0], points[:, 1], c=labels, cmap="tab10", s=3)
@@ -258,7 +258,7 @@ def embeddings(panels: dict[str, np.ndarray], labels: np.ndarray, title: str | N
     return fig
 
 
-#: Dual-AAE's learning curves (003): reconstruction terms, the critic, the two entropies of Eq. 9, evaluated clustering.
+#: Dual-AAE's learning curves (Dual-AAE): reconstruction terms, the critic, the two entropies of Eq. 9, evaluated clustering.
 DUALAAE_CURVES: tuple[Panel, ...] = (
     Panel("reconstruction: O-AE (x), D-AE (c)", ("reconstruction", "dual_reconstruction"), log=True),
     Panel("critic: Wasserstein estimate", ("wasserstein",)),

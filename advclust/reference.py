@@ -699,7 +699,7 @@ def _keys(df: pd.DataFrame, levels: Sequence[str]) -> list:
 # --------------------------------------------------------------------------
 # Qualitative claims without a table.
 
-#: PFCA's synthetic experiment (002 Section IV-B, supplement Fig. 2) reports no numbers,
+#: PFCA's synthetic experiment (PFCA §IV-B, supplement Fig. 2) reports no numbers,
 #: only which generator inputs work: "when feeding 0, 1, 2 or 4 noise variables into the
 #: generator, the framework can exploit the centers of the gaussian blobs as the cue ...
 #: when 3 or 8 noise variables are fed in, the generator begins to generate samples

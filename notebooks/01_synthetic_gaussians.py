@@ -55,10 +55,10 @@
 # %% tags=["parameters"]
 profile = "paper"  # which profile's parameters these are; `advclust book` sets it
 progress = True  # tqdm progress bars while training
-noise_dims = [0, 1, 2, 3, 4, 8]  # noise variables beside the one-hot cluster id (002 IV-B)
+noise_dims = [0, 1, 2, 3, 4, 8]  # noise variables beside the one-hot cluster id (PFCA §IV-B)
 seeds = [0]  # one run per configuration, as the supplement's Fig. 2 shows
 n_iterations = 100000  # the supplement's snapshots run to the 99 999th generator iteration
-hidden = [512, 512, 512]  # hidden widths of G, D and C (002 IV-B)
+hidden = [512, 512, 512]  # hidden widths of G, D and C (PFCA §IV-B)
 lr = 0.0001  # Adam alpha of Algorithm 1
 gp_weight = 100.0  # lambda of Algorithm 1
 eta0 = 10.0  # initial eta of Algorithm 1

@@ -32,9 +32,9 @@
 #   Table II;
 # - **Dual-AAE** {cite}`ge2021dualaae` with its two ablations (without the
 #   clustering regularisation, and the AAE baseline) on 28x28 MNIST, beside
-#   003 Tables I, II and IV and in the manner of its Figs. 3, 4, 6, 7 and 8;
+#   Dual-AAE Tables I, II and IV and in the manner of its Figs. 3, 4, 6, 7 and 8;
 # - **IMSAT, ClusterGAN and SIMI-ClusterGAN** {cite}`dam2021simi` on MNIST
-#   and Fashion-MNIST, beside 004 Tables II, IV and V and its Figs. 2, 3, 7
+#   and Fashion-MNIST, beside SIMI-ClusterGAN Tables II, IV and V and its Figs. 2, 3, 7
 #   and 9.
 #
 # The defaults in the parameters cell are the papers' settings (the
@@ -52,26 +52,26 @@ device = "auto"  # "auto" picks CUDA when present
 save_records_to = ""  # folder for JSON run records; empty: do not write
 cpu_threads = 0  # threads of torch and of BLAS/OpenMP (scikit-learn); 0: the libraries' defaults
 
-# PFCA (002 Algorithm 1 and IV-C); every other hyperparameter is the estimator's default (the paper's)
+# PFCA (PFCA Algorithm 1 and §IV-C); every other hyperparameter is the estimator's default (the paper's)
 pfca_datasets = ["mnist", "fashion-mnist"]  # trained on the training split without labels, scored on the test split
-pfca_seeds = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]  # ten runs per dataset (002 IV-C)
+pfca_seeds = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]  # ten runs per dataset (PFCA §IV-C)
 pfca_n_iterations = 900000  # N of Algorithm 1
 pfca_hidden = None  # channel widths of G, D and C; None: the reference's 64/128/256
 pfca_batch_size = 100  # the reference implementation's batch (the paper is silent)
 pfca_lr = 0.0001  # Adam alpha of Algorithm 1
-pfca_gp_weight = 100.0  # lambda of Algorithm 1 (002 IV-C)
+pfca_gp_weight = 100.0  # lambda of Algorithm 1 (PFCA §IV-C)
 pfca_eta_tau = 30000  # tau of Algorithm 1: eta grows by 1.2 every tau iterations
 pfca_eval_every = 10000  # evaluate on the test split every this many iterations (Fig. 3c/g)
 
-# DCAN (000 Section 3); every other hyperparameter is the estimator's default (the paper's, see below)
+# DCAN (§3); every other hyperparameter is the estimator's default (the paper's, see below)
 dcan_seeds = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]  # runs per variant (the paper does not say how many it ran)
-dcan_n_iterations = 500  # 000 Section 3
+dcan_n_iterations = 500  # DCAN §3
 dcan_lr = 0.001  # the top of the paper's range [1e-5, 1e-3]
 dcan_eval_every = 50  # evaluate on the test set every this many iterations (history only)
 dcan_variants = {"DCAN": {}, "DCAN, Eq. 22 as printed": {"assign_with_precision": False}}
 
 # Classical baselines on the 70 000 MNIST digits (28x28)
-baseline_seeds = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]  # 002 reports min / max / median over runs
+baseline_seeds = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]  # PFCA reports min / max / median over runs
 baselines = {
     "kmeans": {"n_init": 10},
     "gmm": {"covariance_type": "diag"},
@@ -80,35 +80,35 @@ baselines = {
     "nmf": {},
 }
 
-# IMSAT, ClusterGAN and SIMI-ClusterGAN (004 IV-B; every other hyperparameter is the estimators' default = 004's)
-simi_datasets = ["mnist", "fashion-mnist"]  # 004 Table II columns run here
-simi_seeds = [0, 1, 2, 3, 4]  # 004 reports 5 runs
-simi_n_train = 0  # images per dataset (0: all 70 000, train and test pooled as 004 Table I counts them)
-simi_architecture = "conv"  # ClusterGAN's conv G/D/E for 28x28 (004 IV-B); "mlp": two-hidden-layer MLPs of simi_hidden
+# IMSAT, ClusterGAN and SIMI-ClusterGAN (§IV-B; every other hyperparameter is the estimators' default = SIMI-ClusterGAN's)
+simi_datasets = ["mnist", "fashion-mnist"]  # SIMI-ClusterGAN Table II columns run here
+simi_seeds = [0, 1, 2, 3, 4]  # SIMI-ClusterGAN reports 5 runs
+simi_n_train = 0  # images per dataset (0: all 70 000, train and test pooled as SIMI-ClusterGAN Table I counts them)
+simi_architecture = "conv"  # ClusterGAN's conv G/D/E for 28x28 (SIMI-ClusterGAN §IV-B); "mlp": two-hidden-layer MLPs of simi_hidden
 simi_hidden = [256, 256]  # widths of the "mlp" networks
 simi_n_iterations = 37500  # generator steps: ClusterGAN's 200 epochs of batch 64, 5 critic batches per step
-simi_lr = 1e-4  # Adam learning rate of G, D and E (004 IV-B)
-simi_prior_hidden = [1200, 1200]  # P_phi d-1200-1200-M (004 IV-B)
+simi_lr = 1e-4  # Adam learning rate of G, D and E (SIMI-ClusterGAN §IV-B)
+simi_prior_hidden = [1200, 1200]  # P_phi d-1200-1200-M (SIMI-ClusterGAN §IV-B)
 simi_prior_iterations = 14000  # IMSAT's 50 epochs of 70 000 in batches of 250
-simi_prior_augment = {"mnist": False, "fashion-mnist": True}  # 004 IV-C: affine distortions for Fashion-MNIST
+simi_prior_augment = {"mnist": False, "fashion-mnist": True}  # SIMI-ClusterGAN §IV-C: affine distortions for Fashion-MNIST
 simi_ablation_seeds = [0, 1, 2, 3, 4]  # Table IV's loss ablation on Fashion-MNIST
 simi_uniform_seeds = [0, 1, 2, 3, 4]  # Table V's uniform-prior SIMI-ClusterGAN on MNIST
 simi_sigmas = [0.1, 0.4, 0.7, 1.0]  # Fig. 9: sigma of z_n for ClusterGAN and SIMI-ClusterGAN on MNIST
 simi_sigma_seeds = [0]
 simi_kmeans_n_init = 10  # k-means starts on the encoder output
 
-# Dual-AAE, Dual-AAE(without CR) and AAE (003 Section IV and appendix; the reference code where 003 is silent)
-dualaae_seeds = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]  # 003 Table II repeats each method 10 times
+# Dual-AAE, Dual-AAE(without CR) and AAE (Dual-AAE §IV and appendix; the reference code where Dual-AAE is silent)
+dualaae_seeds = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]  # Dual-AAE Table II repeats each method 10 times
 dualaae_n_train = 60000  # training images (the reference code trains on the 60 000 and scores the 10 000 test images)
 dualaae_n_test = 10000  # test images scored
-dualaae_epochs = 300  # the reference code's count (003 Fig. 3: Dual-AAE converges after about 20)
-dualaae_pretrain_epochs = 10  # autoencoder pretraining epochs (003 uses a stacked AE; it does not say how long)
+dualaae_epochs = 300  # the reference code's count (Dual-AAE Fig. 3: Dual-AAE converges after about 20)
+dualaae_pretrain_epochs = 10  # autoencoder pretraining epochs (Dual-AAE uses a stacked AE; it does not say how long)
 dualaae_batch_size = 100  # the reference code's
-dualaae_conv_channels = [64, 128, 1024, 128]  # 003 appendix: C(64,4,s2)-C(128,4,s2)-C(1024,7)-C(128,1)
+dualaae_conv_channels = [64, 128, 1024, 128]  # Dual-AAE appendix: C(64,4,s2)-C(128,4,s2)-C(1024,7)-C(128,1)
 dualaae_lr = 0.0001  # reconstruction step (the reference code); the D-AE step uses lambda1 * this
 dualaae_adversarial_lr = 0.00005  # critic, adversarial and CR steps (the reference code)
-dualaae_other_k = [7, 12]  # 003 Fig. 6: the number of clusters set wrongly
-dualaae_tsne_points = 2000  # 003 Fig. 4: 2 000 test digits
+dualaae_other_k = [7, 12]  # Dual-AAE Fig. 6: the number of clusters set wrongly
+dualaae_tsne_points = 2000  # Dual-AAE Fig. 4: 2 000 test digits
 
 # %%
 import matplotlib.pyplot as plt
@@ -137,7 +137,7 @@ def keep(record: dict) -> None:
 # %% [markdown]
 # ## PFCA
 #
-# PFCA (002) trains three networks: a generator $G(y, z)$ that draws images
+# PFCA (PFCA) trains three networks: a generator $G(y, z)$ that draws images
 # from a one-hot cluster id $y$ (uniform prior) and noise $z$, a WGAN-GP
 # critic $D$ that pulls the generated images onto the data (Eq. 5), and a
 # classifier $C$ that learns to recover $y$ from generated images (Eq. 6).
@@ -146,7 +146,7 @@ def keep(record: dict) -> None:
 # $\eta_0 \gamma^{\lfloor t/\tau \rfloor}$ (Eq. 8). A real image's cluster is
 # $\arg\max C(x)$.
 #
-# **Networks** (002 Fig. 2, `advclust.nets.gan_conv_networks`): 5x5
+# **Networks** (PFCA Fig. 2, `advclust.nets.gan_conv_networks`): 5x5
 # (transposed) convolutions with stride 2; $G$ maps $[y, z]$ linearly to
 # 4x4x256 maps, then 128, 64 and 1 channels (4 -> 8, cropped to 7 -> 14 ->
 # 28: "we drop one pixel after the first deconvolutional layer"), ReLU
@@ -157,7 +157,7 @@ def keep(record: dict) -> None:
 # (images in [0, 1]), the batch of 100 and the 128-d noise are the reference
 # implementation's; the paper does not state them.
 #
-# **Hyperparameters** (Algorithm 1 and IV-C): $\lambda = 100$ (the
+# **Hyperparameters** (Algorithm 1 and §IV-C): $\lambda = 100$ (the
 # reference code uses 10; the paper wins), $\eta_0 = 10$, $\gamma = 1.2$,
 # $\tau = 30\,000$, $N_{critic} = 5$, $N_{class} = 4$, Adam
 # $(10^{-4}, 0.5, 0.9)$ for all three networks, 900 000 generator
@@ -192,7 +192,7 @@ for name in pfca_datasets:
               f"NMI {scores['nmi']:.4f}, ARI {scores['ari']:.4f}, {record['wall_seconds']:.0f} s")
 
 # %% [markdown]
-# ### Beside 002 Tables I and II
+# ### Beside PFCA Tables I and II
 #
 # Min, max and median over the runs of ACC (Hungarian), NMI and ARI on the
 # test images, as the paper prints them, with purity (what the reference
@@ -201,7 +201,7 @@ for name in pfca_datasets:
 
 # %%
 for name, table in zip(pfca_datasets, ("I", "II")):
-    display(Markdown(f"**{name}** (002 Table {table}, PFCA row):"))
+    display(Markdown(f"**{name}** (PFCA Table {table}, PFCA row):"))
     display(report.beside_paper(pfca_records[name], "pfca", table, name, profile,
                                 earlier=committed("pfca", name)).round(3))
 if not any(committed("pfca", name) for name in pfca_datasets):
@@ -209,7 +209,7 @@ if not any(committed("pfca", name) for name in pfca_datasets):
                      "on a GPU with `save_records_to=results/mnist` and commit the records."))
 
 # %% [markdown]
-# ### Learning curves (002 Fig. 3)
+# ### Learning curves (PFCA Fig. 3)
 #
 # For the first seed on each dataset: the cross-entropy of $C$ on generated
 # images (the bound on the entropy of the cluster assignment) and the
@@ -225,7 +225,7 @@ for name, model in pfca_models.items():
     plt.show()
 
 # %% [markdown]
-# ### Stability (002 Fig. 4)
+# ### Stability (PFCA Fig. 4)
 #
 # The standard deviation of each metric over this execution's runs (the
 # paper finds PFCA less stable than SpectralNet and DEC on MNIST).
@@ -244,7 +244,7 @@ for name, records in pfca_records.items():
 # %% [markdown]
 # ## DCAN
 #
-# DCAN (000) trains an encoder $G$: $x \mapsto z$ against a discriminator
+# DCAN (DCAN) trains an encoder $G$: $x \mapsto z$ against a discriminator
 # $D$ in the latent space. A hard-assignment Gaussian mixture
 # $p(z \mid \theta)$ (Appendix A.6: means $\eta_k$, per-dimension
 # precisions $\tau_k$, weights $\psi_k$) clusters the latent points; $D$
@@ -335,7 +335,7 @@ for variant, model in dcan_models.items():
     plt.show()
 
 # %% [markdown]
-# ### Beside 000 Table 2
+# ### Beside DCAN Table 2
 #
 # The paper's Table 2 (MNIST column) with this execution's runs (median and
 # range over seeds) and committed paper-profile records where they exist.
@@ -357,7 +357,7 @@ def dcan_summary(records: list[dict], train: dict | None = None) -> pd.DataFrame
     return summary
 
 
-display(Markdown("**000 Table 2, MNIST column** (as printed):"))
+display(Markdown("**DCAN Table 2, MNIST column** (as printed):"))
 display(reference.table("dcan", "2")[["mnist"]].dropna().rename(columns={"mnist": "ACC"}))
 
 this_run = dcan_summary(dcan_records, train_accuracy)
@@ -434,14 +434,14 @@ for name, params in baselines.items():
 # ### Beside the papers' baseline rows
 #
 # For each baseline: the cells of the three papers that report it on MNIST
-# (002 = PFCA Table I: median, with min and max where printed; 003 =
-# Dual-AAE Table I; 004 = SIMI-ClusterGAN Table II), then this execution
+# (PFCA Table I: median, with min and max where printed;
+# Dual-AAE Table I; SIMI-ClusterGAN Table II), then this execution
 # (median over seeds, with min and max). A `*` marks a number the paper
 # quotes from earlier work, whose protocols (subsets, affinities, features)
-# differ; 003's spectral entry is N-Cuts (normalised cuts).
+# differ; Dual-AAE's spectral entry is N-Cuts (normalised cuts).
 
 # %%
-PAPER_NUMBERS = {"pfca": "002", "dual-aae": "003", "simi-clustergan": "004"}
+PAPER_NUMBERS = {"pfca": "PFCA", "dual-aae": "Dual-AAE", "simi-clustergan": "SIMI-ClusterGAN"}
 
 
 def cell(values: pd.DataFrame) -> str:
@@ -498,7 +498,7 @@ if baseline_records:
 # %% [markdown]
 # ## Dual-AAE and AAE
 #
-# Dual-AAE (003) encodes an image $x$ into a category posterior
+# Dual-AAE (Dual-AAE) encodes an image $x$ into a category posterior
 # $q(y \mid x)$ (a softmax over $K$ clusters), a style code $h$ and a noise
 # code $z$, and decodes $(y, h, z)$ back to an image. Its objective (Eq. 10)
 # has four parts: the reconstruction of $x$ (the O-AE); the reconstruction of
@@ -522,7 +522,7 @@ if baseline_records:
 # FC(100)-Drop(0.2)-ReLU-FC(100)-Drop(0.2)-ReLU-FC(1), Adam, batch 100, and a
 # stacked autoencoder to initialise encoder and decoder.
 #
-# **Where 003 is silent**, the reference code's choices (each a parameter of
+# **Where Dual-AAE is silent**, the reference code's choices (each a parameter of
 # `advclust.methods.DualAAE`): every term has its own Adam optimizer, the
 # reconstruction at learning rate $10^{-4}$ (encoder and decoder), the D-AE
 # at $\lambda_1 \times 10^{-4}$ (the reference applies $\lambda_1$ through the
@@ -530,7 +530,7 @@ if baseline_records:
 # the reconstruction is a mean squared error; one critic step per iteration;
 # 300 epochs of the 60 000 training images, scored on the 10 000 test images.
 # Ours differs in three documented ways: the critic has a **gradient
-# penalty** (weight 10) as its Lipschitz constraint (003 names WGAN, the
+# penalty** (weight 10) as its Lipschitz constraint (Dual-AAE names WGAN, the
 # reference code has no constraint at all); the gradients of all terms are
 # taken at the same parameters from one forward pass before each optimizer
 # steps (the reference runs one forward pass per term); and the **stacked-AE
@@ -582,9 +582,9 @@ for variant, flags in DUALAAE_VARIANTS.items():
               f"KL {record['mode_coverage']['kl']:.3f}, {record['wall_seconds']:.0f} s")
 
 # %% [markdown]
-# ### Beside 003 Table I
+# ### Beside Dual-AAE Table I
 #
-# The MNIST column of 003 Table I for the three rows this section runs, and
+# The MNIST column of Dual-AAE Table I for the three rows this section runs, and
 # this execution (median and range of the test ACC over seeds; purity, NMI
 # and ARI medians).
 
@@ -600,8 +600,8 @@ def dualaae_summary(records: list[dict]) -> pd.DataFrame:
 
 printed = reference.reported(paper="dual-aae", table="I", dataset="mnist").set_index("method")["value"]
 beside = dualaae_summary(dualaae_records)
-beside.insert(0, "003 Table I ACC", [printed[v] for v in beside.index])
-display(Markdown(f"**003 Table I (MNIST) and this execution** ({profile} profile, {len(dualaae_train)} training "
+beside.insert(0, "Dual-AAE Table I ACC", [printed[v] for v in beside.index])
+display(Markdown(f"**Dual-AAE Table I (MNIST) and this execution** ({profile} profile, {len(dualaae_train)} training "
                  f"images, {dualaae_epochs} epochs, {len(dualaae_seeds)} seed(s); ACC on {len(dualaae_test)} test images):"))
 display(beside.round(4))
 
@@ -614,7 +614,7 @@ else:
                      "on a GPU (records go to `results/mnist`) and commit them."))
 
 # %% [markdown]
-# ### Clustering accuracy over epochs (like 003 Fig. 3)
+# ### Clustering accuracy over epochs (like Dual-AAE Fig. 3)
 #
 # Test ACC after each epoch, the mean over seeds (the band spans the seeds),
 # then the loss terms of the first Dual-AAE run: both reconstructions, the
@@ -639,9 +639,9 @@ plots.learning_curves(dualaae_models["Dual-AAE"].history_, plots.DUALAAE_CURVES,
 plt.show()
 
 # %% [markdown]
-# ### Mode coverage (like 003 Table II)
+# ### Mode coverage (like Dual-AAE Table II)
 #
-# 003 follows unrolled GAN: count the modes covered and measure
+# Dual-AAE follows unrolled GAN: count the modes covered and measure
 # $\mathrm{KL}(q(y) \,\|\, p(y))$ against the uniform prior, over 10 runs.
 # Here (`advclust.metrics.mode_coverage`) $q(y)$ is the aggregated posterior,
 # the mean of $q(y \mid x)$ over the test images, and a mode is covered when
@@ -654,26 +654,26 @@ grouped = coverage.groupby("variant", sort=False)
 ours = pd.DataFrame({("modes", "mean"): grouped["modes"].mean(), ("modes", "std"): grouped["modes"].std(),
                      ("kl", "mean"): grouped["kl"].mean(), ("kl", "std"): grouped["kl"].std()})
 table_two = reference.table("dual-aae", "II")
-columns = pd.MultiIndex.from_tuples([("003 Table II", *c) for c in table_two.columns]
+columns = pd.MultiIndex.from_tuples([("Dual-AAE Table II", *c) for c in table_two.columns]
                                     + [(f"this execution ({profile})", *c) for c in ours.columns])
 display(pd.DataFrame(pd.concat([table_two, ours.reindex(table_two.index)], axis=1).values, index=table_two.index,
                      columns=columns).round(4))
 
 # %% [markdown]
-# ### Reject option (like 003 Table IV)
+# ### Reject option (like Dual-AAE Table IV)
 #
 # An image is rejected when its largest posterior is at most the threshold
 # $\gamma$; ACC is measured on the accepted images, with the cluster-to-class
 # map of all images (`advclust.metrics.reject_curve`). The table gives the
-# mean over the Dual-AAE seeds at 003's thresholds; the figure the full curve
-# of each variant's first run, with 003's four points.
+# mean over the Dual-AAE seeds at Dual-AAE's thresholds; the figure the full curve
+# of each variant's first run, with Dual-AAE's four points.
 
 # %%
 thresholds = [0.0, 0.5, 0.6, 0.9]
 rejects = pd.concat([metrics.reject_curve(dualaae_test.labels, dualaae_proba[("Dual-AAE", seed)], thresholds)
                      for seed in dualaae_seeds]).groupby("threshold").mean()
 table_four = reference.table("dual-aae", "IV").droplevel("method")
-table_four.columns = pd.MultiIndex.from_product([["003 Table IV"], table_four.columns])
+table_four.columns = pd.MultiIndex.from_product([["Dual-AAE Table IV"], table_four.columns])
 for column in ("rejection_rate", "acc"):
     table_four[(f"this execution ({profile})", column)] = rejects[column].values
 display(table_four.round(4))
@@ -682,11 +682,11 @@ full_curves = {variant: metrics.reject_curve(dualaae_test.labels, dualaae_proba[
                for variant in DUALAAE_VARIANTS}
 printed_points = reference.table("dual-aae", "IV").droplevel("method")
 plots.reject_curves(full_curves, title=f"ACC against rejection rate, this execution ({profile} profile)",
-                    marks={"003 Table IV": printed_points})
+                    marks={"Dual-AAE Table IV": printed_points})
 plt.show()
 
 # %% [markdown]
-# ### Other numbers of clusters (like 003 Fig. 6)
+# ### Other numbers of clusters (like Dual-AAE Fig. 6)
 #
 # Dual-AAE with $K$ = 7 and $K$ = 12 (first seed, otherwise the same
 # settings). Each row is one cluster: up to 10 random test images assigned
@@ -708,7 +708,7 @@ for k in dualaae_other_k:
     plt.show()
 
 # %% [markdown]
-# ### Generated samples per cluster (like 003 Fig. 7, bottom)
+# ### Generated samples per cluster (like Dual-AAE Fig. 7, bottom)
 #
 # The first Dual-AAE run's decoder, fed one cluster's one-hot code per row
 # and 10 style and noise draws from the prior. Rows are labelled with the
@@ -723,10 +723,10 @@ plots.image_grid(list(samples), row_labels=[f"cluster {k} -> {mapping.get(k, '-'
 plt.show()
 
 # %% [markdown]
-# ### Style traversals (like 003 Fig. 8)
+# ### Style traversals (like Dual-AAE Fig. 8)
 #
 # One latent variable goes from -2 to 2 (columns) while the others are 0;
-# each row is one cluster. 003 finds width, rotation and the height of the
+# each row is one cluster. Dual-AAE finds width, rotation and the height of the
 # centre of gravity in its three style variables, and special fonts in the
 # noise.
 
@@ -739,11 +739,11 @@ for variable, index in traversals:
     plt.show()
 
 # %% [markdown]
-# ### Embeddings (like 003 Fig. 4)
+# ### Embeddings (like Dual-AAE Fig. 4)
 #
 # t-SNE (scikit-learn, PCA initialisation) of random test digits: the raw
 # pixels, and the penultimate encoder layer (the 128-d features before the
-# latent head, as 003 does) of the first AAE and Dual-AAE runs, coloured by
+# latent head, as Dual-AAE does) of the first AAE and Dual-AAE runs, coloured by
 # the true digit.
 
 # %%
@@ -766,7 +766,7 @@ medians = beside["ACC"]
 kl = ours[("kl", "mean")]
 collapsed = coverage[coverage["modes"] < 10]
 display(Markdown(
-    f"003 reports ACC {printed['Dual-AAE']:.4f} (Dual-AAE), {printed['Dual-AAE(without CR)']:.4f} (without CR) and "
+    f"Dual-AAE reports ACC {printed['Dual-AAE']:.4f} (Dual-AAE), {printed['Dual-AAE(without CR)']:.4f} (without CR) and "
     f"{printed['AAE']:.4f} (AAE) on MNIST. This execution ({profile} profile) gives median test ACC "
     + ", ".join(f"{medians[v]:.4f} ({v})" for v in DUALAAE_VARIANTS)
     + ". Mean KL(q(y)||p(y)): " + ", ".join(f"{kl[v]:.3f} ({v})" for v in DUALAAE_VARIANTS)
@@ -783,16 +783,16 @@ display(Markdown(
 # \mathcal N(0, \sigma^2 I)$ with $\sigma = 0.1$ and a uniform one-hot code
 # $z_M$; a WGAN-GP critic pulls $G(z)$ onto the data, and an encoder $E$
 # learns with $G$ to recover $(z_n, z_M)$ from $G(z)$ (cycle losses $J_{ce}$,
-# $J_{mse}$, weighted 10 and 10; 004 Eq. 2-4). Real images are clustered by
+# $J_{mse}$, weighted 10 and 10; SIMI-ClusterGAN Eq. 2-4). Real images are clustered by
 # k-means on $E(x)$.
 #
-# **SIMI-ClusterGAN** (004 Algorithm 1) first learns a prior network
+# **SIMI-ClusterGAN** (SIMI-ClusterGAN Algorithm 1) first learns a prior network
 # $P_\phi$ with **IMSAT** (phase 1): an MLP 784-1200-1200-10 trained to give
 # the same prediction on an image and on a virtual adversarial perturbation
 # of it (norm 0.25 times the distance to the 10th nearest neighbour, as
 # IMSAT's reference), while maximising the mutual information between
 # images and clusters (Eq. 7-11; $\beta_p = 0.1$, $\beta_{mu} = 4$, Adam
-# 0.002); on Fashion-MNIST random affine distortions are added (004 IV-C).
+# 0.002); on Fashion-MNIST random affine distortions are added (SIMI-ClusterGAN §IV-C).
 # IMSAT alone is a clustering method (argmax $P_\phi$) and is shown beside
 # the other two. Phase 2 is ClusterGAN whose codes $z_M$ are $P_\phi$'s
 # assignments of the real minibatch (Eq. 12), with three added losses:
@@ -801,15 +801,15 @@ display(Markdown(
 # and the cross-modality loss $J_{cm}$ (Eq. 15), weighted 1, 10 and 1, Adam
 # $10^{-4}$ with betas (0.5, 0.999).
 #
-# **Where 004 is silent** (each a parameter of `advclust.methods.IMSAT`,
+# **Where SIMI-ClusterGAN is silent** (each a parameter of `advclust.methods.IMSAT`,
 # `ClusterGAN`, `SIMIClusterGAN`; their docstrings list them): iteration
 # counts and batch sizes are the reference implementations' (IMSAT: 50
 # epochs of batch 250; ClusterGAN: 200 epochs of batch 64, 5 critic steps per
 # generator step); $\beta_{mu}$ multiplies $H(Y)$ as in IMSAT's code (Eq. 10
 # prints it on $H(Y|X)$); the norms of Eq. 3, 13 and 15 are mean squared
 # errors; $G(E(x))$ feeds the softmax of $E$'s categorical part to $G$.
-# Images are scaled to $[-1, 1]$ (004 IV-B) and every method trains and is
-# scored on the same images (all 70 000 in the paper profile). 004 prints
+# Images are scaled to $[-1, 1]$ (SIMI-ClusterGAN §IV-B) and every method trains and is
+# scored on the same images (all 70 000 in the paper profile). SIMI-ClusterGAN prints
 # one number per cell from 5 runs without saying whether it is the best or
 # the mean; the tables below give the median and the best. The **quick**
 # profile shrinks every budget (a subset of the images, one seed, narrower
@@ -881,9 +881,9 @@ for variant in ("ClusterGAN", "SIMI-ClusterGAN"):
     plt.show()
 
 # %% [markdown]
-# ### Beside 004 Table II
+# ### Beside SIMI-ClusterGAN Table II
 #
-# 004 prints one number per method and dataset, from 5 runs (IMSAT
+# SIMI-ClusterGAN prints one number per method and dataset, from 5 runs (IMSAT
 # is not in Table II: on these datasets it is shown for what phase 1 alone
 # reaches). ACC is Hungarian-matched; purity beside it.
 
@@ -892,13 +892,13 @@ printed = reference.reported(paper="simi-clustergan", table="II", dataset=simi_d
                              method=["ClusterGAN", "SIMI-ClusterGAN"])
 printed = printed.assign(variant=printed["method"])
 paper_cols = printed.pivot_table(index=["dataset", "variant"], columns="metric", values="value")
-paper_cols.columns = [f"004 {m.upper()}" for m in paper_cols.columns]
+paper_cols.columns = [f"SIMI-ClusterGAN {m.upper()}" for m in paper_cols.columns]
 this = runner.summarize_variants(simi_records)
 this = this[this.index.get_level_values("variant").isin(["IMSAT", "ClusterGAN", "SIMI-ClusterGAN"])]
 display(Markdown(f"**This execution** ({profile} profile: {len(simi_seeds)} seed(s), "
                  f"{len(next(iter(simi_sets.values())))} images per dataset, P_phi {simi_prior_hidden} for "
                  f"{simi_prior_iterations} minibatches, {simi_architecture} networks for {simi_n_iterations} "
-                 f"generator steps at learning rate {simi_lr}) beside 004 Table II:"))
+                 f"generator steps at learning rate {simi_lr}) beside SIMI-ClusterGAN Table II:"))
 display(paper_cols.join(this, how="outer").round(4))
 earlier = simi_committed()
 if earlier:
@@ -909,7 +909,7 @@ else:
                      "--only 02` writes them under `results/mnist`)."))
 
 # %% [markdown]
-# ### Loss ablation on Fashion-MNIST (004 Table IV)
+# ### Loss ablation on Fashion-MNIST (SIMI-ClusterGAN Table IV)
 #
 # SIMI-ClusterGAN with only some of its losses, all with the learned prior:
 # the cycle losses alone, then adding $J_{rec}$, then $J_{cm}$, then all
@@ -932,12 +932,12 @@ if "fashion-mnist" in simi_sets:
     rows = runner.summarize_variants(ablation)
     rows = rows.droplevel("dataset").rename(index={"SIMI-ClusterGAN": "all losses"})
     printed = reference.table("simi-clustergan", "IV")
-    printed.columns = [f"004 {c.upper()}" for c in printed.columns]
-    display(Markdown(f"**004 Table IV beside this execution** ({profile} profile, seeds {simi_ablation_seeds}):"))
+    printed.columns = [f"SIMI-ClusterGAN {c.upper()}" for c in printed.columns]
+    display(Markdown(f"**SIMI-ClusterGAN Table IV beside this execution** ({profile} profile, seeds {simi_ablation_seeds}):"))
     display(printed.join(rows[["ACC median", "ACC best", "NMI median", "runs"]], how="outer").round(4))
 
 # %% [markdown]
-# ### Uniform prior (004 Table V)
+# ### Uniform prior (SIMI-ClusterGAN Table V)
 #
 # SIMI-ClusterGAN with $z_M$ drawn uniformly as in ClusterGAN: $P_\phi$ takes
 # no part in the adversarial game but still gives $J_{pce}$ its targets.
@@ -951,15 +951,15 @@ if "mnist" in simi_sets:
                and r["variant"] in ("ClusterGAN", "SIMI-ClusterGAN w/o P_phi", "SIMI-ClusterGAN")]
     rows = runner.summarize_variants(uniform)
     printed = reference.table("simi-clustergan", "V")[[("mnist", "acc"), ("mnist", "nmi")]]
-    printed.columns = ["004 ACC", "004 NMI"]
-    display(Markdown(f"**004 Table V (MNIST) beside this execution** ({profile} profile):"))
+    printed.columns = ["SIMI-ClusterGAN ACC", "SIMI-ClusterGAN NMI"]
+    display(Markdown(f"**SIMI-ClusterGAN Table V (MNIST) beside this execution** ({profile} profile):"))
     display(printed.join(rows.droplevel("dataset")[["ACC median", "ACC best", "NMI median", "runs"]],
                          how="outer").round(4))
 
 # %% [markdown]
-# ### ACC as $\sigma$ of $z_n$ varies (004 Fig. 9)
+# ### ACC as $\sigma$ of $z_n$ varies (SIMI-ClusterGAN Fig. 9)
 #
-# 004 reports that ClusterGAN loses accuracy as $\sigma$ grows to 1 while
+# SIMI-ClusterGAN reports that ClusterGAN loses accuracy as $\sigma$ grows to 1 while
 # SIMI-ClusterGAN does not. Here on MNIST, $\sigma = 0.1$ being the runs above.
 
 # %%
@@ -986,7 +986,7 @@ if "mnist" in simi_sets:
     plt.show()
 
 # %% [markdown]
-# ### Generated samples per cluster (004 Figs. 2 and 3) and interpolation (Fig. 7)
+# ### Generated samples per cluster (SIMI-ClusterGAN Figs. 2 and 3) and interpolation (Fig. 7)
 #
 # Each row is one code $z_M$, with 10 draws of $z_n$; its label is the
 # class most of the real images that the encoder assigns to that code
@@ -1028,6 +1028,6 @@ for name, dataset in simi_sets.items():
     lines.append(
         f"- **{name}**: median ACC IMSAT {row.loc['IMSAT', 'ACC median']:.3f}, ClusterGAN "
         f"{row.loc['ClusterGAN', 'ACC median']:.3f}, SIMI-ClusterGAN {row.loc['SIMI-ClusterGAN', 'ACC median']:.3f} "
-        f"(004: ClusterGAN {paper_cg}, SIMI-ClusterGAN {paper_simi}).")
+        f"(SIMI-ClusterGAN: ClusterGAN {paper_cg}, SIMI-ClusterGAN {paper_simi}).")
 display(Markdown("\n".join(lines) + f"\n\nThese are {profile}-profile runs; the paper's numbers come from its "
                  "full protocol (the parameters cell's defaults)."))

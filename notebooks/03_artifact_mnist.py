@@ -20,7 +20,7 @@
 #
 # PFCA {cite}`gan2021pfca` claims that its objective makes the model pick
 # an *intrinsic feature whose number of values matches the number of
-# clusters asked for*, not merely the most visible one (002 III and IV-D-1).
+# clusters asked for*, not merely the most visible one (PFCA §III and IV-D-1).
 # Artifact-MNIST tests this: the first pixel of every MNIST image is set to
 # 0.1, 0.5 or 0.9 with equal probability, and the clustering asked for has
 # 3 clusters. The digit is the dominant feature, but it has ten values; the
@@ -30,12 +30,12 @@
 # (NMI and ARI 0).
 #
 # This chapter runs PFCA with 3 clusters (the networks and hyperparameters
-# of chapter 2's PFCA section: 002 Fig. 2 and Algorithm 1), and k-means on
+# of chapter 2's PFCA section: PFCA Fig. 2 and Algorithm 1), and k-means on
 # the same images as the table's contrast; then counts the runs that found
 # the artifact. Labels are the artifact values; the digits are kept aside
 # to see what a run that missed the artifact grouped by instead.
 #
-# **Protocol.** As for MNIST (002 IV-C): train on the 60 000 training images
+# **Protocol.** As for MNIST (PFCA §IV-C): train on the 60 000 training images
 # without labels, score on the 10 000 test images; the paper does not say
 # otherwise. The **quick** profile narrows the networks and shortens
 # training exactly as chapter 2 does (8/16/32 channels, batch 32, a few
@@ -50,8 +50,8 @@ device = "auto"  # "auto" picks CUDA when present
 save_records_to = ""  # folder for JSON run records; empty: do not write
 cpu_threads = 0  # threads of torch and of BLAS/OpenMP (scikit-learn); 0: the libraries' defaults
 
-# PFCA (002 Algorithm 1 and IV-C, IV-D-1); every other hyperparameter is the estimator's default (the paper's)
-seeds = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]  # ten runs (002 IV-D-1)
+# PFCA (PFCA Algorithm 1 and §IV-C, §IV-D-1); every other hyperparameter is the estimator's default (the paper's)
+seeds = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]  # ten runs (PFCA §IV-D-1)
 n_iterations = 900000  # N of Algorithm 1
 hidden = None  # channel widths of G, D and C; None: the reference's 64/128/256
 batch_size = 100  # the reference implementation's batch (the paper is silent)
@@ -135,7 +135,7 @@ for seed in kmeans_seeds:
           f"NMI with the digits {record['digit_nmi']:.4f}")
 
 # %% [markdown]
-# ## Beside 002 Table III
+# ## Beside PFCA Table III
 #
 # Min, max and median over runs, for PFCA and for k-means, as the paper
 # prints them; purity beside ACC; committed paper-profile records where

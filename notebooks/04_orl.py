@@ -19,15 +19,15 @@
 # # ORL faces: clustering by identity and by gender
 #
 # The second test of PFCA's claim that it clusters by whichever intrinsic
-# feature has as many values as the clusters asked for (002 IV-D-2): the
+# feature has as many values as the clusters asked for (PFCA §IV-D-2): the
 # ORL faces (400 images, 10 of each of 40 subjects, 4 of them women) can be
 # grouped by **identity** (40 clusters) or by **gender** (2 clusters). For
 # gender the paper gives the generator not only the number of clusters but
 # their known proportions, 36:4 (men : women), as the prior $p(y)$ of its
 # cluster ids. Table IV reports both; this chapter runs both beside it.
 #
-# **Protocol** (002 IV-D-2): images resized to 32x32 pixels; the
-# convolutional networks of 002 Fig. 2 with 8x8 maps after the generator's
+# **Protocol** (PFCA §IV-D-2): images resized to 32x32 pixels; the
+# convolutional networks of PFCA Fig. 2 with 8x8 maps after the generator's
 # first transposed convolution (4 -> 8 -> 16 -> 32); 30 000 generator
 # iterations with $\eta_0 = 10$ multiplied by 1.2 every 1 000 iterations
 # (the MNIST schedule scaled to the shorter run); every other setting as
@@ -48,9 +48,9 @@ save_records_to = ""  # folder for JSON run records; empty: do not write
 cpu_threads = 0  # threads of torch; 0: the library's default
 
 targets = ["identity", "gender"]  # ground truths, one PFCA configuration each (Table IV's left/right values)
-seeds = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]  # ten runs (002 IV-D-2)
-n_iterations = 30000  # 002 IV-D-2
-eta_tau = 1000  # 002 IV-D-2: eta multiplied by 1.2 every 1 000 iterations
+seeds = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]  # ten runs (PFCA §IV-D-2)
+n_iterations = 30000  # PFCA §IV-D-2
+eta_tau = 1000  # PFCA §IV-D-2: eta multiplied by 1.2 every 1 000 iterations
 hidden = None  # channel widths of G, D and C; None: the reference's 64/128/256
 batch_size = 100  # the reference implementation's batch (the paper is silent)
 lr = 0.0001  # Adam alpha of Algorithm 1
@@ -109,7 +109,7 @@ for target in targets:
               f"{record['wall_seconds']:.0f} s")
 
 # %% [markdown]
-# ## Beside 002 Table IV
+# ## Beside PFCA Table IV
 #
 # PFCA's row, min / max / median over runs (the paper's ARI is not
 # comparable, see above; this execution's ARI is shown all the same).
@@ -126,8 +126,8 @@ for target in targets:
 #
 # With 360 men and 40 women, ACC rewards the trivial answer: every face in
 # one cluster already scores 0.9, and a random split into the 36:4
-# proportions about 0.82, without knowing anything about gender (002
-# IV-D-2 makes this point). NMI and ARI are 0 for both, so they lead here.
+# proportions about 0.82, without knowing anything about gender (PFCA
+# §IV-D-2 makes this point). NMI and ARI are 0 for both, so they lead here.
 # Computed on the labels:
 
 # %%

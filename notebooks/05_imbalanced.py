@@ -19,13 +19,13 @@
 # # Imbalanced clusters
 #
 # Real classes are rarely the same size. This chapter has two parts: PFCA on
-# the USPS variants of 002 IV-F, and SIMI-ClusterGAN and ClusterGAN on
-# imbalanced MNIST and the same USPS variants (004 IV-G, last section).
+# the USPS variants of PFCA §IV-F, and SIMI-ClusterGAN and ClusterGAN on
+# imbalanced MNIST and the same USPS variants (SIMI-ClusterGAN §IV-G, last section).
 #
 # ## PFCA and the uniformity index
 #
 # PFCA {cite}`gan2021pfca` draws its cluster ids from a uniform prior, so it
-# assumes clusters of equal size. 002 IV-F measures what happens when they
+# assumes clusters of equal size. PFCA §IV-F measures what happens when they
 # are not: five variants of USPS (16x16 digits), built by cutting the
 # largest classes down in steps of 100 images until all ten have 700
 # (supplement Table I), are scored against their **uniformity index**
@@ -36,7 +36,7 @@
 # shows PFCA's ACC, NMI and ARI (median over ten runs, with min-max bars)
 # rising with UI; Table V compares methods on the balanced USPS700.
 #
-# **Protocol** (002 IV-F): the configuration of the MNIST experiment
+# **Protocol** (PFCA §IV-F): the configuration of the MNIST experiment
 # (IV-C: Algorithm 1's hyperparameters, 900 000 iterations, the reference's
 # batch 100, 128-d noise and 64/128/256 channels), with the networks of
 # Fig. 2 adapted to 16x16 images by a stride-1 last transposed convolution
@@ -57,8 +57,8 @@ save_records_to = ""  # folder for JSON run records; empty: do not write
 cpu_threads = 0  # threads of torch and of BLAS/OpenMP (scikit-learn); 0: the libraries' defaults
 
 variants = ["usps1500", "usps1200", "usps900", "usps800", "usps700"]  # supplement Table I
-seeds = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]  # ten runs per variant (002 IV-F)
-n_iterations = 900000  # as on MNIST (002 IV-F: "the experimental configuration of section IV-C")
+seeds = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]  # ten runs per variant (PFCA §IV-F)
+n_iterations = 900000  # as on MNIST (PFCA §IV-F: "the experimental configuration of section IV-C")
 hidden = None  # channel widths of G, D and C; None: the reference's 64/128/256
 batch_size = 100  # the reference implementation's batch (the paper is silent)
 lr = 0.0001  # Adam alpha of Algorithm 1
@@ -66,17 +66,17 @@ gp_weight = 100.0  # lambda of Algorithm 1
 eta_tau = 30000  # tau of Algorithm 1
 eval_every = 10000  # evaluate every this many iterations
 
-# SIMI-ClusterGAN and ClusterGAN (004 IV-G; every other hyperparameter is the estimators' default = 004's)
-simi_imbalanced = ["mnist-imbalanced-1", "mnist-imbalanced-3"]  # 004 Table VI
-simi_usps = ["usps700", "usps800", "usps900", "usps1200", "usps1500"]  # 002 supplement Table I
-simi_seeds = [0, 1, 2, 3, 4]  # 004 reports 5 runs
+# SIMI-ClusterGAN and ClusterGAN (SIMI-ClusterGAN §IV-G; every other hyperparameter is the estimators' default = SIMI-ClusterGAN's)
+simi_imbalanced = ["mnist-imbalanced-1", "mnist-imbalanced-3"]  # SIMI-ClusterGAN Table VI
+simi_usps = ["usps700", "usps800", "usps900", "usps1200", "usps1500"]  # PFCA supplement Table I
+simi_seeds = [0, 1, 2, 3, 4]  # SIMI-ClusterGAN reports 5 runs
 simi_n_train = 0  # training images of the imbalanced MNIST sets (0: all of them)
-simi_n_test = 0  # test images they are scored on (0: all 10 000, as 004 IV-G)
-simi_mnist_architecture = "conv"  # ClusterGAN's conv networks for 28x28 (004 IV-B)
-simi_usps_architecture = "mlp"  # 004 IV-B: two-layer MLPs for USPS
+simi_n_test = 0  # test images they are scored on (0: all 10 000, as SIMI-ClusterGAN §IV-G)
+simi_mnist_architecture = "conv"  # ClusterGAN's conv networks for 28x28 (SIMI-ClusterGAN §IV-B)
+simi_usps_architecture = "mlp"  # SIMI-ClusterGAN §IV-B: two-layer MLPs for USPS
 simi_hidden = [256, 256]  # widths of the "mlp" networks
 simi_n_iterations = 37500  # generator steps (ClusterGAN's 200 epochs of batch 64, 5 critic batches per step)
-simi_lr = 1e-4  # Adam learning rate of G, D and E (004 IV-B)
+simi_lr = 1e-4  # Adam learning rate of G, D and E (SIMI-ClusterGAN §IV-B)
 simi_prior_hidden = {"mnist": [1200, 1200], "usps": [256, 256]}  # P_phi d-1200-1200-M; d-256-256-M for USPS
 simi_prior_iterations = 14000  # IMSAT's 50 epochs of 70 000 in batches of 250
 simi_kmeans_n_init = 10  # k-means starts on the encoder output
@@ -132,7 +132,7 @@ for name, dataset in datasets.items():
               f"{record['wall_seconds']:.0f} s")
 
 # %% [markdown]
-# ### Performance against uniformity (002 Fig. 5a)
+# ### Performance against uniformity (PFCA Fig. 5a)
 #
 # Median over runs with min-max bars. The paper prints no numbers for this
 # figure, only the curve rising with UI; the table under the figure holds
@@ -153,7 +153,7 @@ display(Markdown(
     "the paper's Fig. 5a rises monotonically."))
 
 # %% [markdown]
-# ### USPS700 beside 002 Table V
+# ### USPS700 beside PFCA Table V
 
 # %%
 if "usps700" in records:
@@ -179,18 +179,18 @@ for name in dict.fromkeys([variants[0], variants[-1]]):
 # %% [markdown]
 # ## SIMI-ClusterGAN and ClusterGAN on imbalanced data
 #
-# **Imbalanced MNIST** (004 IV-G): the training set keeps 10% of the
+# **Imbalanced MNIST** (SIMI-ClusterGAN §IV-G): the training set keeps 10% of the
 # digit 0 (one minority class, `mnist-imbalanced-1`), or 10%, 30% and 50%
 # of the digits 1, 3 and 5 (three, `mnist-imbalanced-3`); the methods are
 # scored on the full 10 000 test images. SIMI-ClusterGAN's codes follow its
 # IMSAT prior's assignments of the real images, so a minority class gets
 # codes as often as it occurs; ClusterGAN draws them uniformly. The methods,
-# their settings and every choice where 004 is silent are described in the
+# their settings and every choice where SIMI-ClusterGAN is silent are described in the
 # MNIST chapter (images in $[-1, 1]$; k-means on the encoder output).
 #
-# **USPS variants** (002 supplement Table I): 7 000 to 9 100 USPS images with
+# **USPS variants** (PFCA supplement Table I): 7 000 to 9 100 USPS images with
 # class sizes from uniform to imbalanced; both methods train and are scored
-# on the same images, with the two-layer MLP networks 004 uses for USPS and
+# on the same images, with the two-layer MLP networks SIMI-ClusterGAN uses for USPS and
 # a 256-256 prior network.
 #
 # **The quick profile** (CI) trains on the first 10 000 imbalanced training
@@ -240,20 +240,20 @@ for name in simi_imbalanced:
     simi_runs(train, test, "mnist", simi_mnist_architecture)
 
 # %% [markdown]
-# ### Beside 004 Table VI
+# ### Beside SIMI-ClusterGAN Table VI
 #
-# 004 prints one number per cell (from 5 runs, Section IV-C); here the
+# SIMI-ClusterGAN prints one number per cell (from 5 runs, Section IV-C); here the
 # median and the best, with purity.
 
 # %%
 printed = reference.reported(paper="simi-clustergan", table="VI")
 printed = printed.pivot_table(index=["dataset", "method"], columns="metric", values="value")
-printed.columns = [f"004 {c.upper()}" for c in printed.columns]
+printed.columns = [f"SIMI-ClusterGAN {c.upper()}" for c in printed.columns]
 printed.index = printed.index.set_names(["dataset", "variant"])
 mnist_rows = [r for r in simi_records if r["dataset"].startswith("mnist-imbalanced")]
 this = runner.summarize_variants(mnist_rows) if mnist_rows else pd.DataFrame()
 display(Markdown(f"**This execution** ({profile} profile, {len(simi_seeds)} seed(s), {simi_n_iterations} generator "
-                 f"steps at learning rate {simi_lr}, {simi_prior_iterations} IMSAT minibatches) beside 004 Table VI:"))
+                 f"steps at learning rate {simi_lr}, {simi_prior_iterations} IMSAT minibatches) beside SIMI-ClusterGAN Table VI:"))
 display(printed.join(this, how="outer").round(4))
 earlier = [r for name in simi_imbalanced for m in ("clustergan", "simi-clustergan")
            for r in runner.load_records("results", method=m, dataset=name) if r["profile"] != "quick"]
@@ -262,7 +262,7 @@ if earlier:
     display(runner.summarize(earlier).round(4))
 
 # %% [markdown]
-# ### Which minority digits each method generates (004 Figs. 11 and 13)
+# ### Which minority digits each method generates (SIMI-ClusterGAN Figs. 11 and 13)
 #
 # One row per code $z_M$, ten draws of $z_n$ each. A row's label is the digit
 # most of the real test images the encoder assigns to that code belong to,
@@ -289,7 +289,7 @@ for name in simi_imbalanced:
 # %% [markdown]
 # ### The USPS variants
 #
-# 004 does not report these sets; they show the same two methods as the
+# SIMI-ClusterGAN does not report these sets; they show the same two methods as the
 # class sizes grow apart (uniformity index from 1.000 to 0.985).
 
 # %%

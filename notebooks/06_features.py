@@ -24,7 +24,7 @@
 # {cite}`lim2021dcan` on CIFAR-10 (Table 2), Dual-AAE {cite}`ge2021dualaae`
 # on STL-10 (Table I) and SIMI-ClusterGAN {cite}`dam2021simi` on both
 # (Table III). This chapter runs DCAN on those CIFAR-10 features, beside
-# 000 Table 2, with k-means on the same features as the reference baseline;
+# DCAN Table 2, with k-means on the same features as the reference baseline;
 # sections for Dual-AAE and SIMI-ClusterGAN follow the same pattern.
 #
 # **Where the features come from, and when they are missing.** The features
@@ -55,33 +55,33 @@ progress = True  # tqdm progress bars while training
 device = "auto"  # "auto" picks CUDA when present
 save_records_to = ""  # folder for JSON run records; empty: do not write
 cpu_threads = 0  # threads of torch and of BLAS/OpenMP (scikit-learn); 0: the libraries' defaults
-features = "cifar10-resnet50"  # the cached feature set: CIFAR-10 through ResNet-50's avg pool (000 Section 3)
-n_train = 50000  # the cache's 'all' split is the 50 000 training then the 10 000 test images (000: 50K / 10K)
+features = "cifar10-resnet50"  # the cached feature set: CIFAR-10 through ResNet-50's avg pool (DCAN §3)
+n_train = 50000  # the cache's 'all' split is the 50 000 training then the 10 000 test images (DCAN: 50K / 10K)
 stand_in = "fashion-mnist"  # used, and labelled as a stand-in, when the feature cache is absent
 seeds = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]  # DCAN runs (the paper does not say how many it ran)
-n_iterations = 500  # 000 Section 3
+n_iterations = 500  # DCAN §3
 lr = 0.001  # the top of the paper's range [1e-5, 1e-3]
 eval_every = 50  # evaluate on the test set every this many iterations (history only)
 kmeans_n_init = 10  # k-means++ starts of the k-means baseline
 
-# SIMI-ClusterGAN and IMSAT (004 IV-D, Table III; every other hyperparameter is the estimators' default = 004's)
-simi_features = ["cifar10-resnet50", "stl10-resnet50"]  # 004 Table III's two feature sets
+# SIMI-ClusterGAN and IMSAT (SIMI-ClusterGAN §IV-D, Table III; every other hyperparameter is the estimators' default = SIMI-ClusterGAN's)
+simi_features = ["cifar10-resnet50", "stl10-resnet50"]  # SIMI-ClusterGAN Table III's two feature sets
 simi_n_train = {"cifar10-resnet50": 50000, "stl10-resnet50": 5000}  # leading rows of the 'all' split used for training
-simi_seeds = [0, 1, 2, 3, 4]  # 004 reports 5 runs
+simi_seeds = [0, 1, 2, 3, 4]  # SIMI-ClusterGAN reports 5 runs
 simi_subset = 0  # use at most this many training and this many / 5 test rows (0: all)
-simi_noise_dim = {"cifar10-resnet50": 50, "stl10-resnet50": 100}  # z_n sizes of 004 Table I
+simi_noise_dim = {"cifar10-resnet50": 50, "stl10-resnet50": 100}  # z_n sizes of SIMI-ClusterGAN Table I
 simi_hidden = [256, 256]  # G/D/E: two-hidden-layer MLPs (the inputs are feature vectors)
 simi_n_iterations = 37500  # generator steps (ClusterGAN's 200 epochs of batch 64, 5 critic batches per step)
-simi_lr = 1e-4  # Adam learning rate of G, D and E (004 IV-B)
-simi_prior_hidden = [1200, 1200]  # P_phi d-1200-1200-M (004 IV-B)
+simi_lr = 1e-4  # Adam learning rate of G, D and E (SIMI-ClusterGAN §IV-B)
+simi_prior_hidden = [1200, 1200]  # P_phi d-1200-1200-M (SIMI-ClusterGAN §IV-B)
 simi_prior_iterations = 14000  # IMSAT's 50 epochs of batch 250
 simi_kmeans_n_init = 10  # k-means starts on the encoder output
 
-# Dual-AAE on STL-10 features (003 Table I; appendix networks)
+# Dual-AAE on STL-10 features (Dual-AAE Table I; appendix networks)
 dualaae_features = "stl10-resnet50"  # the 13 000 labelled STL-10 images through ResNet-50's avg pool
-dualaae_n_samples = 13000  # inputs fitted and scored (003 clusters all 13 000)
-dualaae_seeds = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]  # runs (003 does not say how many)
-dualaae_epochs = 300  # the reference code's MNIST count (003 gives none for STL-10)
+dualaae_n_samples = 13000  # inputs fitted and scored (Dual-AAE clusters all 13 000)
+dualaae_seeds = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]  # runs (Dual-AAE does not say how many)
+dualaae_epochs = 300  # the reference code's MNIST count (Dual-AAE gives none for STL-10)
 dualaae_pretrain_epochs = 10  # autoencoder pretraining epochs
 dualaae_lr = 0.0001  # reconstruction step (the reference code); the D-AE step uses lambda1 * this
 dualaae_adversarial_lr = 0.00005  # critic, adversarial and CR steps (the reference code)
@@ -176,19 +176,19 @@ if save_records_to:
 print(f"[{label}] k-means: test ACC {kmeans['metrics']['acc']:.4f}, {kmeans['wall_seconds']:.0f} s")
 
 # %% [markdown]
-# ### Beside 000 Table 2 (CIFAR-10) and the k-means row of 004 Table III
+# ### Beside DCAN Table 2 (CIFAR-10) and the k-means row of SIMI-ClusterGAN Table III
 
 # %%
-display(Markdown("**000 Table 2, CIFAR-10 column** (ResNet-50 features, as printed):"))
+display(Markdown("**DCAN Table 2, CIFAR-10 column** (ResNet-50 features, as printed):"))
 display(reference.table("dcan", "2")[["cifar10"]].dropna().rename(columns={"cifar10": "ACC"}))
 kmeans_printed = reference.reported(paper="simi-clustergan", table="III", dataset="cifar10", method="K-means")
-display(Markdown(f"**004 Table III**: k-means on CIFAR-10 ResNet-50 features, ACC "
-                 f"{kmeans_printed['value'].item():.3f} (quoted by 004 from earlier work)."))
+display(Markdown(f"**SIMI-ClusterGAN Table III**: k-means on CIFAR-10 ResNet-50 features, ACC "
+                 f"{kmeans_printed['value'].item():.3f} (quoted by SIMI-ClusterGAN from earlier work)."))
 
 frame = pd.json_normalize(records)
 column = f"this execution ({profile} profile; {label})"
 table = pd.DataFrame({
-    ("paper, CIFAR-10 features", "table"): ["000 Table 2", "004 Table III (quoted)"],
+    ("paper, CIFAR-10 features", "table"): ["DCAN Table 2", "SIMI-ClusterGAN Table III (quoted)"],
     ("paper, CIFAR-10 features", "ACC"): [
         reference.reported(paper="dcan", table="2", dataset="cifar10", method="DCAN")["value"].item(),
         kmeans_printed["value"].item()],
@@ -218,11 +218,11 @@ if missing is not None:
 # %% [markdown]
 # ## Dual-AAE on STL-10 features
 #
-# Dual-AAE (003; the method, its loss terms and every choice where the paper
+# Dual-AAE (Dual-AAE; the method, its loss terms and every choice where the paper
 # is silent are described in the MNIST chapter) clusters the 13 000 labelled
-# STL-10 images (5 000 training and 8 000 test images, pooled as 003 does
+# STL-10 images (5 000 training and 8 000 test images, pooled as Dual-AAE does
 # after VaDE) in the same ResNet-50 feature space, beside the STL-10 column
-# of 003 Table I. The appendix's STL-10 networks are MLPs: encoder
+# of Dual-AAE Table I. The appendix's STL-10 networks are MLPs: encoder
 # 2048-500-500-500-18 and decoder 18-2000-500-1000-2048 (as printed), batch
 # norm and LeakyReLU(0.1) in all but the last layers, weights drawn from
 # $\mathcal{N}(0, 0.02)$, category 10, style 4 and noise 4; the decoder's
@@ -273,15 +273,15 @@ for seed in dualaae_seeds:
           f"{record['wall_seconds']:.0f} s")
 
 # %% [markdown]
-# ### Beside 003 Table I (STL-10)
+# ### Beside Dual-AAE Table I (STL-10)
 
 # %%
 printed = reference.reported(paper="dual-aae", table="I", dataset="stl10", method=["Dual-AAE", "AAE", "K-means"])
-display(Markdown("**003 Table I, STL-10 column** (ResNet-50 features; K-means is quoted from earlier work):"))
+display(Markdown("**Dual-AAE Table I, STL-10 column** (ResNet-50 features; K-means is quoted from earlier work):"))
 display(printed.set_index("method")[["value"]].rename(columns={"value": "ACC"}))
 frame = pd.json_normalize(dualaae_records)
 display(pd.DataFrame({
-    ("003 Table I, STL-10 features", "ACC"): [printed.set_index("method").loc["Dual-AAE", "value"]],
+    ("Dual-AAE Table I, STL-10 features", "ACC"): [printed.set_index("method").loc["Dual-AAE", "value"]],
     (f"this execution ({profile} profile; {stl10_label})", "ACC median"): [frame["metrics.acc"].median()],
     (f"this execution ({profile} profile; {stl10_label})", "ACC min"): [frame["metrics.acc"].min()],
     (f"this execution ({profile} profile; {stl10_label})", "ACC max"): [frame["metrics.acc"].max()],
@@ -304,16 +304,16 @@ if stl10_label.startswith("STAND-IN"):
 # %% [markdown]
 # ## SIMI-ClusterGAN and IMSAT
 #
-# 004 (Section IV-D) learns the prior network $P_\phi$ (IMSAT,
+# SIMI-ClusterGAN (§IV-D) learns the prior network $P_\phi$ (IMSAT,
 # 2048-1200-1200-10) on the ResNet-50 features of CIFAR-10 and STL-10 and
 # then trains SIMI-ClusterGAN on them; the methods and every choice where
-# 004 is silent are described in the MNIST chapter. On feature vectors the
+# SIMI-ClusterGAN is silent are described in the MNIST chapter. On feature vectors the
 # generator, critic and encoder are two-hidden-layer MLPs (256-256, the
-# networks 004 uses for vector data), the generator's output is linear
+# networks SIMI-ClusterGAN uses for vector data), the generator's output is linear
 # (features are not bounded), and $z_n$ has 50 (CIFAR-10) or 100 (STL-10)
-# dimensions (004 Table I). As for DCAN above, the methods train on the
+# dimensions (SIMI-ClusterGAN Table I). As for DCAN above, the methods train on the
 # training rows and are scored on the test rows. IMSAT is a row of Table III
-# of its own (IMSAT (VAT), quoted by 004 from the IMSAT paper).
+# of its own (IMSAT (VAT), quoted by SIMI-ClusterGAN from the IMSAT paper).
 #
 # **Offline rule.** Each feature set missing on this machine is replaced by
 # the same stand-in as above (the Fashion-MNIST pixels, 784-d), said so in
@@ -391,7 +391,7 @@ for name in simi_features:
         paper_value = dict(zip(paper["metric"], paper["value"]))
         simi_rows.append({
             ("", "features"): name, ("", "method"): printed_name,
-            ("004 Table III", "ACC"): paper_value.get("acc"), ("004 Table III", "NMI"): paper_value.get("nmi"),
+            ("SIMI-ClusterGAN Table III", "ACC"): paper_value.get("acc"), ("SIMI-ClusterGAN Table III", "NMI"): paper_value.get("nmi"),
             (f"this execution ({profile})", "data"): simi_label,
             (f"this execution ({profile})", "ACC median"): rows["metrics.acc"].median(),
             (f"this execution ({profile})", "ACC best"): rows["metrics.acc"].max(),
@@ -400,7 +400,7 @@ for name in simi_features:
             (f"this execution ({profile})", "runs"): len(rows)})
 
 # %% [markdown]
-# ### Beside 004 Table III
+# ### Beside SIMI-ClusterGAN Table III
 
 # %%
 simi_table = pd.DataFrame(simi_rows)

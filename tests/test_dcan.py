@@ -1,4 +1,4 @@
-"""DCAN (000): the hard-assignment GMM of A.6, the signs of Eq. 1, and short runs."""
+"""DCAN (DCAN): the hard-assignment GMM of A.6, the signs of Eq. 1, and short runs."""
 
 import math
 

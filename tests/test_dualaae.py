@@ -1,4 +1,4 @@
-"""Dual-AAE (003 Eq. 10) and its flags: shapes, each loss term's effect, K != 10, validation."""
+"""Dual-AAE (Dual-AAE Eq. 10) and its flags: shapes, each loss term's effect, K != 10, validation."""
 
 import pytest
 import torch
@@ -65,7 +65,7 @@ def test_clustering_regulariser_sign_on_hand_made_posteriors():
 
 
 def test_clustering_regulariser_sharpens_and_balances_on_a_fixed_batch(blobs):
-    """A few CR steps alone lower E[H(q(y|x))] and raise H(q(y)) on a fixed batch (003 Eq. 9)."""
+    """A few CR steps alone lower E[H(q(y|x))] and raise H(q(y)) on a fixed batch (Dual-AAE Eq. 9)."""
     inputs, _ = blobs
     model = DualAAE(n_clusters=4, n_iterations=20, **TINY_MLP).fit(inputs)
     encoder = model.encoder_

@@ -65,12 +65,12 @@ def test_uniformity_index():
     p = np.array([3, 1]) / 4
     assert metrics.uniformity_index([3, 1]) == pytest.approx(-(p * np.log(p)).sum() / math.log(2))
     assert metrics.uniformity_index([5, 0]) == pytest.approx(0.0)
-    # USPS1500 of 002's supplement Table I: UI printed as 0.985.
+    # USPS1500 of PFCA's supplement Table I: UI printed as 0.985.
     usps1500 = [1500, 1200, 900, 800, 800, 700, 800, 700, 700, 800]
     assert round(metrics.uniformity_index(usps1500), 3) == 0.985
 
 
-# -- reject option and mode coverage (003 Tables II and IV) --------------------------------------
+# -- reject option and mode coverage (Dual-AAE Tables II and IV) --------------------------------------
 
 def _posteriors():
     # Six inputs, two clusters; cluster 1 <-> class 0 and cluster 0 <-> class 1 (Hungarian).

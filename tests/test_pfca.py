@@ -1,4 +1,4 @@
-"""PFCA (002 Algorithm 1) on the synthetic set: clustering, checkpoints, NaN, validation, prior."""
+"""PFCA (PFCA Algorithm 1) on the synthetic set: clustering, checkpoints, NaN, validation, prior."""
 
 import pytest
 import torch

@@ -1,4 +1,4 @@
-"""PFCA's convolutional networks (002 Fig. 2) and the image experiments' claims at reduced resolution."""
+"""PFCA's convolutional networks (PFCA Fig. 2) and the image experiments' claims at reduced resolution."""
 
 import pytest
 import torch
@@ -70,7 +70,7 @@ def test_short_conv_run_lowers_the_critic_loss(size):
 
 
 def test_cluster_prior_changes_generated_label_frequencies_with_conv_networks():
-    """ORL gender (002 IV-D-2): the 36:4 prior reaches the generator's cluster ids."""
+    """ORL gender (PFCA §IV-D-2): the 36:4 prior reaches the generator's cluster ids."""
     model = PFCA(n_clusters=2, n_iterations=1, cluster_prior=[0.9, 0.1], **TINY).fit(_blobs(32, 32))
     ids, onehot, _ = model.sample_codes(20000)
     assert (ids == 1).float().mean().item() == pytest.approx(0.1, abs=0.01)
@@ -78,7 +78,7 @@ def test_cluster_prior_changes_generated_label_frequencies_with_conv_networks():
 
 
 def test_kmeans_cannot_see_the_artifact(shared_data):
-    """002 Table III's contrast: k-means on Artifact-MNIST is unrelated to the artifact (NMI about 0)."""
+    """PFCA Table III's contrast: k-means on Artifact-MNIST is unrelated to the artifact (NMI about 0)."""
     artifact = data.load("artifact-mnist", split="test")
     inputs, labels = artifact.inputs[:3000], artifact.labels[:3000]
     predicted = KMeansBaseline(n_clusters=3, n_init=1, seed=0).fit_predict(inputs)

@@ -1,4 +1,4 @@
-"""IMSAT, ClusterGAN and SIMI-ClusterGAN (004): VAT, mutual information, ablation flags, encoder, digits."""
+"""IMSAT, ClusterGAN and SIMI-ClusterGAN (SIMI-ClusterGAN): VAT, mutual information, ablation flags, encoder, digits."""
 
 import math
 import statistics

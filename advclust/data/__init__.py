@@ -46,7 +46,7 @@ class Dataset:
         return len(self.inputs)
 
     def head(self, rows: int) -> Dataset:
-        """The first ``rows`` inputs (e.g. DCAN's 50 000 of the 60 000 MNIST training images, 000 Section 3)."""
+        """The first ``rows`` inputs (e.g. DCAN's 50 000 of the 60 000 MNIST training images, DCAN §3)."""
         if self.sampler is not None:
             raise UserInputError(f"{self.name} is drawn from an endless sampler; 'rows' applies to finite datasets only")
         if not isinstance(rows, int) or isinstance(rows, bool) or not 1 <= rows <= len(self):

@@ -1,4 +1,4 @@
-"""The ORL / AT&T faces (002 Section IV-D-2): 40 subjects x 10 images, clustered by identity or gender."""
+"""The ORL / AT&T faces (PFCA §IV-D-2): 40 subjects x 10 images, clustered by identity or gender."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from advclust.data.sources import (
 )
 from advclust.errors import check_choice
 
-#: Subjects (the X of ``sX``) who are women; the other 36 are men (002 IV-D-2 counts 4 female subjects).
+#: Subjects (the X of ``sX``) who are women; the other 36 are men (PFCA §IV-D-2 counts 4 female subjects).
 ORL_FEMALE_SUBJECTS = (8, 10, 32, 35)
 ORL_SUBJECTS, ORL_IMAGES_PER_SUBJECT = 40, 10
 TARGETS = ("identity", "gender")
@@ -96,7 +96,7 @@ def load_orl(
     target: str = "identity", size: int | None = 32, value_range: Sequence[float] = (0.0, 1.0),
     dtype: str = "float32", download: bool = False, root: str | Path | None = None,
 ) -> Dataset:
-    """ORL faces resized to 32x32 as 002 does (``size=None`` keeps 112x92, or 64x64 for Olivetti).
+    """ORL faces resized to 32x32 as PFCA does (``size=None`` keeps 112x92, or 64x64 for Olivetti).
 
     ``target='identity'``: 40 clusters of 10 images; ``target='gender'``: 2
     clusters, 1 = female (subjects s8, s10, s32, s35: 40 images), 0 = male (360).

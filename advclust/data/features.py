@@ -1,8 +1,8 @@
 """ImageNet-pretrained ResNet features of image datasets, extracted once and cached with a manifest.
 
-DCAN (000 Section 3) clusters CIFAR-10 through the 2048-d "avg pool" output of
-an ImageNet ResNet-50 and MNIST through a ResNet-18; Dual-AAE (003 IV-A) and
-SIMI-ClusterGAN (004 IV-D) use ResNet-50 features of STL-10 and CIFAR-10.
+DCAN (§3) clusters CIFAR-10 through the 2048-d "avg pool" output of
+an ImageNet ResNet-50 and MNIST through a ResNet-18; Dual-AAE (§IV-A) and
+SIMI-ClusterGAN (§IV-D) use ResNet-50 features of STL-10 and CIFAR-10.
 ``advclust features extract`` runs torchvision's ResNet (weights
 ``IMAGENET1K_V1``, the original He et al. weights of the papers' time, or a
 local state dict via ``--weights``) with those weights' own preprocessing
@@ -47,11 +47,11 @@ FEATURE_MODELS = {"resnet50": FeatureModel("ResNet-50", 2048), "resnet18": Featu
 PRETRAINED = "IMAGENET1K_V1"
 #: Registered feature datasets: the (image dataset, model) pairs the papers use.
 FEATURE_DATASETS = {
-    "cifar10-resnet50": ("cifar10", "resnet50"),  # 000 Section 3, 004 IV-D
-    "stl10-resnet50": ("stl10", "resnet50"),  # 003 IV-A, 004 IV-D
+    "cifar10-resnet50": ("cifar10", "resnet50"),  # DCAN §3, SIMI-ClusterGAN §IV-D
+    "stl10-resnet50": ("stl10", "resnet50"),  # Dual-AAE §IV-A, SIMI-ClusterGAN §IV-D
     "cifar10-resnet18": ("cifar10", "resnet18"),
     "stl10-resnet18": ("stl10", "resnet18"),
-    "mnist-resnet18": ("mnist", "resnet18"),  # 000 Section 3 (ResNet-18 features of MNIST)
+    "mnist-resnet18": ("mnist", "resnet18"),  # DCAN §3 (ResNet-18 features of MNIST)
 }
 DEVICES = ("auto", "cpu", "cuda")
 

@@ -237,7 +237,7 @@ def load_mnist(
     split: str = "train", size: int | None = None, value_range: Sequence[float] = (0.0, 1.0),
     dtype: str = "float32", download: bool = False, root: str | Path | None = None,
 ) -> Dataset:
-    """MNIST through torchvision's raw files; ``size=14`` gives DCAN's 14x14 inputs (000 Section 3)."""
+    """MNIST through torchvision's raw files; ``size=14`` gives DCAN's 14x14 inputs (DCAN §3)."""
     images, labels = mnist_pixels(split, root, download)
     return image_dataset(
         "mnist", images, labels, 10, f"MNIST ({MNIST.origin}) under {data_root(root)}",
@@ -251,7 +251,7 @@ def load_fashion_mnist(
     split: str = "train", size: int | None = None, value_range: Sequence[float] = (0.0, 1.0),
     dtype: str = "float32", download: bool = False, root: str | Path | None = None,
 ) -> Dataset:
-    """Fashion-MNIST through torchvision's raw files (002 Section IV-C)."""
+    """Fashion-MNIST through torchvision's raw files (PFCA §IV-C)."""
     images, labels = load_split(
         FASHION_MNIST, split, data_root(root), download, _idx_reader("FashionMNIST"), FASHION_COUNTS, (1, 28, 28)
     )
@@ -261,13 +261,13 @@ def load_fashion_mnist(
     )
 
 
-# --- Artifact-MNIST (002 IV-D-1) -------------------------------------------------------------
+# --- Artifact-MNIST (PFCA §IV-D-1) -------------------------------------------------------------
 
 #: The three values the first pixel is set to; the label of an image is the index of its value.
 ARTIFACT_VALUES = (0.1, 0.5, 0.9)
 
 
-@register("artifact-mnist", description="MNIST with pixel (0,0) set to 0.1/0.5/0.9; label = artifact (002 IV-D-1)",
+@register("artifact-mnist", description="MNIST with pixel (0,0) set to 0.1/0.5/0.9; label = artifact (PFCA §IV-D-1)",
           needs_root=True)
 def load_artifact_mnist(
     split: str = "train", seed: int = 0, value_range: Sequence[float] = (0.0, 1.0),
@@ -291,13 +291,13 @@ def load_artifact_mnist(
     x = to_float(images)  # a float copy: the cached pixels stay untouched
     x[:, 0, 0, 0] = torch.tensor(ARTIFACT_VALUES)[artifact]
     return image_dataset(
-        "artifact-mnist", x, artifact, 3, f"MNIST under {data_root(root)} with a one-pixel artifact (002 IV-D-1)",
+        "artifact-mnist", x, artifact, 3, f"MNIST under {data_root(root)} with a one-pixel artifact (PFCA §IV-D-1)",
         value_range=value_range, split=split, seed=seed, artifact_values=list(ARTIFACT_VALUES),
         digit_labels=digits,
     )
 
 
-# --- imbalanced MNIST (004 IV-G) -------------------------------------------------------------
+# --- imbalanced MNIST (SIMI-ClusterGAN §IV-G) -------------------------------------------------------------
 
 #: Fraction of each digit's training images kept; the other digits are kept whole.
 IMBALANCED_FRACTIONS = {
@@ -329,7 +329,7 @@ def _imbalanced_loader(name: str, fractions: dict[int, float]) -> Callable[..., 
             keep = imbalanced_indices(labels, fractions, seed)
             images, labels = images[keep], labels[keep]
         return image_dataset(
-            name, images, labels, 10, f"MNIST under {data_root(root)}, imbalanced as in 004 IV-G",
+            name, images, labels, 10, f"MNIST under {data_root(root)}, imbalanced as in SIMI-ClusterGAN §IV-G",
             size=size, value_range=value_range, dtype=dtype, split=split, seed=seed,
             kept_fractions={str(d): f for d, f in fractions.items()},
             evaluation="split='test': the full 10,000-image MNIST test set",
@@ -338,13 +338,13 @@ def _imbalanced_loader(name: str, fractions: dict[int, float]) -> Callable[..., 
     load.__name__ = f"load_{name.replace('-', '_')}"
     load.__doc__ = (
         f"MNIST training set keeping fractions {fractions} of those digits (chosen with ``seed``, rounded to the "
-        "nearest image); ``split='test'`` is the full 10k test set the paper evaluates on (004 IV-G)."
+        "nearest image); ``split='test'`` is the full 10k test set the paper evaluates on (SIMI-ClusterGAN §IV-G)."
     )
     return load
 
 
 for _name, _fractions in IMBALANCED_FRACTIONS.items():
-    register(_name, description=f"MNIST train keeping digit fractions {_fractions}; test = full 10k (004 IV-G)",
+    register(_name, description=f"MNIST train keeping digit fractions {_fractions}; test = full 10k (SIMI-ClusterGAN §IV-G)",
              needs_root=True)(_imbalanced_loader(_name, _fractions))
 
 
@@ -425,7 +425,7 @@ def load_cifar10(
     split: str = "train", size: int | None = None, value_range: Sequence[float] = (0.0, 1.0),
     dtype: str = "float32", download: bool = False, root: str | Path | None = None,
 ) -> Dataset:
-    """CIFAR-10 through torchvision (002 IV-G uses the images; the ResNet features start here)."""
+    """CIFAR-10 through torchvision (PFCA §IV-G uses the images; the ResNet features start here)."""
     images, labels = load_split(CIFAR10, split, data_root(root), download,
                                 _torchvision_reader("CIFAR10"), CIFAR10_COUNTS, (3, 32, 32))
     return image_dataset("cifar10", images, labels, 10, f"CIFAR-10 (torchvision) under {data_root(root)}",
@@ -437,7 +437,7 @@ def load_stl10(
     split: str = "train", size: int | None = None, value_range: Sequence[float] = (0.0, 1.0),
     dtype: str = "float32", download: bool = False, root: str | Path | None = None,
 ) -> Dataset:
-    """STL-10's labelled images through torchvision; 'all' is the 13,000 images 003 IV-A clusters."""
+    """STL-10's labelled images through torchvision; 'all' is the 13,000 images Dual-AAE §IV-A clusters."""
     images, labels = load_split(STL10, split, data_root(root), download,
                                 _torchvision_reader("STL10"), STL10_COUNTS, (3, 96, 96))
     return image_dataset("stl10", images, labels, 10, f"STL-10 (torchvision) under {data_root(root)}",

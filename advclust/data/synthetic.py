@@ -1,4 +1,4 @@
-"""Synthetic datasets: the eight-Gaussians toy of PFCA (002 Section IV-B)."""
+"""Synthetic datasets: the eight-Gaussians toy of PFCA (§IV-B)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import torch
 
 from advclust.data import Dataset, register
 
-#: Centres of 002 Section IV-B, in the paper's order (the cluster ids).
+#: Centres of PFCA §IV-B, in the paper's order (the cluster ids).
 GAUSSIANS8_CENTRES = torch.tensor(
     [[1.414, 0.0], [-1.414, 0.0], [0.0, 1.414], [0.0, -1.414],
      [1.0, 1.0], [-1.0, 1.0], [-1.0, -1.0], [1.0, -1.0]]
@@ -28,7 +28,7 @@ def sample_gaussians8(
     return points.to(device), labels.to(device)
 
 
-@register("gaussians8", description="8 isotropic Gaussian blobs, std 0.014 (002 IV-B); endless sampler")
+@register("gaussians8", description="8 isotropic Gaussian blobs, std 0.014 (PFCA §IV-B); endless sampler")
 def load_gaussians8(n_eval: int = 5000, seed: int = 0, std: float = GAUSSIANS8_STD) -> Dataset:
     """A fixed-seed evaluation set of ``n_eval`` points plus an endless training sampler."""
     if n_eval < 1:
@@ -42,7 +42,7 @@ def load_gaussians8(n_eval: int = 5000, seed: int = 0, std: float = GAUSSIANS8_S
 
     return Dataset(
         name="gaussians8", inputs=points, labels=labels, n_clusters=8,
-        source="synthetic: 002 Section IV-B (centres on a circle of radius 1.414)",
+        source="synthetic: PFCA §IV-B (centres on a circle of radius 1.414)",
         metadata={"std": std, "eval_seed": seed, "centres": GAUSSIANS8_CENTRES.tolist()},
         sampler=sampler,
     )

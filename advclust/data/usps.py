@@ -1,4 +1,4 @@
-"""USPS digits and the five class-imbalance variants of PFCA (002 Section IV-F, supplement Table I)."""
+"""USPS digits and the five class-imbalance variants of PFCA (§IV-F, supplement Table I)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from advclust.data.images import image_dataset, load_split, read_guarded
 from advclust.data.sources import DataCorruptedError, Source, add_source
 from advclust.metrics import uniformity_index
 
-#: Per-class counts of the variants (classes 0..9) and their UI, exactly as in 002's supplement Table I.
+#: Per-class counts of the variants (classes 0..9) and their UI, exactly as in PFCA's supplement Table I.
 USPS_VARIANTS: dict[str, tuple[tuple[int, ...], float]] = {
     "usps1500": ((1500, 1200, 900, 800, 800, 700, 800, 700, 700, 800), 0.985),
     "usps1200": ((1200, 1200, 900, 800, 800, 700, 800, 700, 700, 800), 0.991),
@@ -97,7 +97,7 @@ def _variant_loader(name: str, counts: tuple[int, ...], table_ui: float) -> Call
         keep = variant_indices(labels, counts, seed)
         ui = uniformity_index(counts)
         return image_dataset(
-            name, images[keep], labels[keep], 10, f"USPS train+test under {data_root(root)}, subsampled (002 Table I)",
+            name, images[keep], labels[keep], 10, f"USPS train+test under {data_root(root)}, subsampled (PFCA Table I)",
             size=size, value_range=value_range, dtype=dtype, split="all", seed=seed,
             uniformity_index=ui, paper_uniformity_index=table_ui,
         )
@@ -112,5 +112,5 @@ def _variant_loader(name: str, counts: tuple[int, ...], table_ui: float) -> Call
 
 
 for _name, (_counts, _ui) in USPS_VARIANTS.items():
-    register(_name, description=f"USPS variant, {sum(_counts)} images, UI {_ui:.3f} (002 supplement Table I)",
+    register(_name, description=f"USPS variant, {sum(_counts)} images, UI {_ui:.3f} (PFCA supplement Table I)",
              needs_root=True)(_variant_loader(_name, _counts, _ui))

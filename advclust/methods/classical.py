@@ -23,8 +23,8 @@ import torch
 from advclust.errors import UserInputError, check_choice
 from advclust.methods.base import Clusterer, check_param
 
-#: How the papers' tables print each baseline (002 Tables I and VI, 003 Table I, 004 Tables II and III).
-#: N-Cuts (normalised cuts, 003) is a spectral clustering and is shown beside it.
+#: How the papers' tables print each baseline (PFCA Tables I and VI, Dual-AAE Table I, SIMI-ClusterGAN Tables II and III).
+#: N-Cuts (normalised cuts, Dual-AAE) is a spectral clustering and is shown beside it.
 PRINTED_NAMES: dict[str, tuple[str, ...]] = {
     "kmeans": ("K-means",), "gmm": ("GMM",), "spectral": ("SC", "N-Cuts"),
     "agglomerative": ("AC", "AGGLO"), "nmf": ("NMF",),

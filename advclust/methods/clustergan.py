@@ -1,11 +1,11 @@
-"""ClusterGAN (Mukherjee et al. 2019) and SIMI-ClusterGAN (Dam et al., 004).
+"""ClusterGAN (Mukherjee et al. 2019) and SIMI-ClusterGAN (Dam et al., SIMI-ClusterGAN).
 
 ClusterGAN: a generator G(z_n, z_M) from Gaussian noise z_n ~ N(0, sigma^2 I) and a
 one-hot code z_M, a WGAN-GP critic D, and an encoder E(x) -> (z_n, z_M) trained
-with G on the cycle losses J_ce and J_mse (004 Eq. 2-4). Real data is clustered
-by k-means on the encoder's output (z_n, softmax z_M), as 004 and ClusterGAN do.
+with G on the cycle losses J_ce and J_mse (SIMI-ClusterGAN Eq. 2-4). Real data is clustered
+by k-means on the encoder's output (z_n, softmax z_M), as SIMI-ClusterGAN and ClusterGAN do.
 
-SIMI-ClusterGAN (004 Algorithm 1) is ClusterGAN with two changes: z_M is the
+SIMI-ClusterGAN (SIMI-ClusterGAN Algorithm 1) is ClusterGAN with two changes: z_M is the
 one-hot argmax of a prior network P_phi (IMSAT, phase 1) on the real minibatch
 (Eq. 12), and three losses are added: J_rec (Eq. 13), J_pce (Eq. 14), J_cm (Eq. 15).
 """
@@ -27,13 +27,13 @@ from advclust.errors import UserInputError, check_choice
 from advclust.methods.base import NeuralClusterer, check_param
 from advclust.methods.imsat import IMSAT
 
-#: How real inputs get a cluster: k-means on the encoder output (ClusterGAN, 004) or argmax of its categorical part.
+#: How real inputs get a cluster: k-means on the encoder output (ClusterGAN, SIMI-ClusterGAN) or argmax of its categorical part.
 ASSIGNMENTS = ("kmeans", "argmax")
 
 #: Where the one-hot code z_M of the generator comes from.
 PRIORS = ("uniform", "learned")
 
-#: Latent sizes (z_n, z_M) of 004 Table I.
+#: Latent sizes (z_n, z_M) of SIMI-ClusterGAN Table I.
 PAPER_LATENTS: dict[str, dict[str, int]] = {
     "mnist": dict(noise_dim=30, n_clusters=10), "fashion-mnist": dict(noise_dim=30, n_clusters=10),
     "usps": dict(noise_dim=30, n_clusters=10), "pendigits": dict(noise_dim=5, n_clusters=10),
@@ -45,13 +45,13 @@ PAPER_LATENTS: dict[str, dict[str, int]] = {
 class ClusterGAN(NeuralClusterer):
     """ClusterGAN: WGAN-GP with a uniform one-hot prior and an encoder trained on the cycle losses.
 
-    Defaults are ClusterGAN's MNIST reference as 004 uses it: z_n of dimension 30 with sigma = 0.1,
+    Defaults are ClusterGAN's MNIST reference as SIMI-ClusterGAN uses it: z_n of dimension 30 with sigma = 0.1,
     alpha_cl = alpha_mse = 10 (``alpha_ce``, ``alpha_mse``), gradient penalty 10, 5 critic steps per
     generator step, Adam 1e-4 (0.5, 0.9), batch 64, the conv networks of :func:`advclust.nets.clustergan_networks`
-    (``architecture="mlp"``: two-hidden-layer MLPs of ``hidden``, 004's choice for low-dimensional data),
+    (``architecture="mlp"``: two-hidden-layer MLPs of ``hidden``, SIMI-ClusterGAN's choice for low-dimensional data),
     tanh output for data in [-1, 1]. ``n_iterations`` = 37 500 generator steps = the reference's
     200 epochs of 60 000 images in batches of 64, 5 batches per generator step.
-    J_mse is the mean squared error (004 Eq. 3 calls it MSE). G and E are updated together on one
+    J_mse is the mean squared error (SIMI-ClusterGAN Eq. 3 calls it MSE). G and E are updated together on one
     objective: the gradients that Algorithm 1's two lines 17-18 give each network.
     """
 
@@ -179,7 +179,7 @@ class ClusterGAN(NeuralClusterer):
         return self.sigma * torch.randn(n, self.noise_dim, device=self.device_)
 
     def objective(self, real: torch.Tensor) -> dict[str, torch.Tensor]:
-        """The terms of the generator-encoder objective (004 Eq. 16) on one real minibatch, and their ``total``.
+        """The terms of the generator-encoder objective (SIMI-ClusterGAN Eq. 16) on one real minibatch, and their ``total``.
 
         A term whose weight is 0 is neither computed nor listed.
         """
@@ -270,14 +270,14 @@ class ClusterGAN(NeuralClusterer):
         return self.generate_from_codes(codes, noise)
 
     def generate_from_codes(self, codes: torch.Tensor, noise: torch.Tensor | None = None) -> torch.Tensor:
-        """G(z_n, z_M) for given (possibly non one-hot) codes z_M, e.g. interpolations (004 Fig. 7)."""
+        """G(z_n, z_M) for given (possibly non one-hot) codes z_M, e.g. interpolations (SIMI-ClusterGAN Fig. 7)."""
         if noise is None:
             noise = self.sigma * torch.randn(len(codes), self.noise_dim)
         return self._batched(lambda z: self.generator_(z[:, : self.n_clusters], z[:, self.n_clusters :]),
                              torch.cat([codes.float(), noise.float()], 1)).cpu()
 
     def interpolate(self, start: int, end: int, steps: int = 10, noise: torch.Tensor | None = None) -> torch.Tensor:
-        """Samples along z = (z_n, tau z_M^start + (1 - tau) z_M^end), tau from 1 to 0, z_n fixed (004 IV-E)."""
+        """Samples along z = (z_n, tau z_M^start + (1 - tau) z_M^end), tau from 1 to 0, z_n fixed (SIMI-ClusterGAN §IV-E)."""
         tau = torch.linspace(1, 0, steps)[:, None]
         eye = torch.eye(self.n_clusters)
         codes = tau * eye[start] + (1 - tau) * eye[end]
@@ -286,15 +286,15 @@ class ClusterGAN(NeuralClusterer):
 
 
 class SIMIClusterGAN(ClusterGAN):
-    """SIMI-ClusterGAN, 004 Algorithm 1: IMSAT's P_phi (phase 1), then ClusterGAN with the learned prior.
+    """SIMI-ClusterGAN, SIMI-ClusterGAN Algorithm 1: IMSAT's P_phi (phase 1), then ClusterGAN with the learned prior.
 
-    Phase 2 defaults are 004 IV-B's: alpha_re = 1, alpha_pcl = 10, alpha_cm = 1; learning rates 1e-4
+    Phase 2 defaults are SIMI-ClusterGAN §IV-B's: alpha_re = 1, alpha_pcl = 10, alpha_cm = 1; learning rates 1e-4
     with Adam betas (0.5, 0.999). An added loss with weight 0 is switched off (Table IV's ablations);
     ``prior="uniform"`` draws z_M uniformly as ClusterGAN does (Table V's "SIMI-ClusterGAN \\ P_phi",
     where P_phi is not part of the adversarial game but still gives J_pce its targets).
-    Phase 1 is an :class:`IMSAT` built from the ``prior_*`` parameters (004 IV-B: d-1200-1200-M,
+    Phase 1 is an :class:`IMSAT` built from the ``prior_*`` parameters (SIMI-ClusterGAN §IV-B: d-1200-1200-M,
     Adam 0.002, beta_p 0.1, beta_mu 4, beta_t 0.25); ``fit(X, prior=fitted_imsat)`` reuses one.
-    Where 004 is silent: J_rec, J_cm are mean squared errors like J_mse; G(E(x)) in J_rec and J_cm
+    Where SIMI-ClusterGAN is silent: J_rec, J_cm are mean squared errors like J_mse; G(E(x)) in J_rec and J_cm
     takes E's categorical part as its softmax and, in J_rec, E's z_n.
     """
 

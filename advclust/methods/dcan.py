@@ -1,4 +1,4 @@
-"""DCAN: "Deep clustering using adversarial net based clustering loss" (Lim, 000).
+"""DCAN: "Deep clustering using adversarial net based clustering loss" (Lim, DCAN).
 
 An encoder q(z|x) maps inputs to a latent space where a hard-assignment
 Gaussian mixture p(z|theta) (A.6) clusters them. A discriminator D in the
@@ -24,7 +24,7 @@ from advclust.errors import UserInputError, check_choice
 from advclust.gmm import HardGaussianMixture
 from advclust.methods.base import NeuralClusterer, check_param
 
-#: Layer sizes of 000 Section 3 (the input size comes from the data): encoder x-hidden-latent, discriminator latent-hidden-1.
+#: Layer sizes of DCAN §3 (the input size comes from the data): encoder x-hidden-latent, discriminator latent-hidden-1.
 PAPER_ARCHITECTURES: dict[str, dict[str, list[int] | int]] = {
     "mnist": dict(encoder_hidden=[384], latent_dim=256, discriminator_hidden=[16]),  # 196-384-256, 256-16-1
     "cifar10-resnet50": dict(encoder_hidden=[1024, 512], latent_dim=128, discriminator_hidden=[16]),  # 2048-1024-512-128, 128-16-1
@@ -63,21 +63,21 @@ def encoder_loss(fake_logits: torch.Tensor, kind: str = "minimax") -> torch.Tens
 
 
 class DCAN(NeuralClusterer):
-    """Encoder + latent discriminator + hard-assignment GMM, trained as 000 Sections 2-3 and A.4-A.6.
+    """Encoder + latent discriminator + hard-assignment GMM, trained as DCAN §2-3 and A.4-A.6.
 
     Defaults are the paper's MNIST settings: encoder 196-384-256 and discriminator
     256-16-1 (:data:`PAPER_ARCHITECTURES` has the others), tanh hidden layers, a
     sigmoid output, minibatch 16, 500 iterations, gradient steps with momentum, one
     clustering iteration on ``gmm_points`` = 600 freshly encoded points per iteration.
 
-    Where 000 is silent: ``lr`` = 1e-3 is the top of its range [1e-5, 1e-3];
+    Where DCAN is silent: ``lr`` = 1e-3 is the top of its range [1e-5, 1e-3];
     ``momentum`` = 0.9 (SGD with classical momentum, both networks); the latent layer
     is tanh like every hidden layer of Eq. 14 (``latent_activation``); the encoder
     starts from Glorot weights with tanh's gain (``encoder_init``; PyTorch's default
     gives a latent so compact that Eq. 22's ln psi term merges every cluster into one
     before training starts), the discriminator from PyTorch's default (Glorot weights
     there start D far from 1/2 and the encoder's first steps then move every point
-    the same way); the encoder is not pretrained (000 describes no decoder); the
+    the same way); the encoder is not pretrained (DCAN describes no decoder); the
     mixture starts from the best of ``init_restarts`` k-means++ seedings, each followed
     by ``init_iterations`` clustering iterations on ``init_points`` encoded points; each iteration updates D once on
     both terms of Eq. 1, then the encoder once on Eq. 18 (``encoder_loss``).
@@ -176,7 +176,7 @@ class DCAN(NeuralClusterer):
                                               output_activation=self.latent_activation)).to(device)
         if self.encoder_init == "xavier":
             xavier_tanh_(self.encoder_)
-        # Logits out; the sigmoid of 000 Section 3 is applied inside the losses (numerically stable).
+        # Logits out; the sigmoid of DCAN §3 is applied inside the losses (numerically stable).
         self.discriminator_ = nets.mlp([self.latent_dim, *self.discriminator_hidden, 1], "tanh").to(device)
         self.gmm_ = HardGaussianMixture(self.n_clusters, self.latent_dim, self.assign_with_precision,
                                         self.variance_floor).to(device)

@@ -1,4 +1,4 @@
-"""Dual-AAE: "Dual Adversarial Auto-Encoders for Clustering" (Ge, Ren, Feng, Yan, 003), and its AAE baseline.
+"""Dual-AAE: "Dual Adversarial Auto-Encoders for Clustering" (Ge, Ren, Feng, Yan, Dual-AAE), and its AAE baseline.
 
 An encoder Q(x) gives a category posterior q(y|x) (softmax), a style code h
 and a noise code z; a decoder P(y, h, z) maps them back to x. Eq. 10 trains
@@ -33,7 +33,7 @@ from advclust.methods.base import NeuralClusterer, check_param
 #: Network families: the InfoGAN-style convolutional pair for 28x28 images, or MLPs for vectors.
 ARCHITECTURES = ("conv28", "mlp")
 
-#: 003 appendix settings per dataset (``n_clusters`` comes from the data).
+#: Dual-AAE appendix settings per dataset (``n_clusters`` comes from the data).
 PAPER_ARCHITECTURES: dict[str, dict] = {
     "mnist": dict(architecture="conv28", style_dim=3, noise_dim=1, conv_channels=(64, 128, 1024, 128)),
     "stl10-resnet50": dict(architecture="mlp", style_dim=4, noise_dim=4, encoder_hidden=(500, 500, 500),
@@ -42,7 +42,7 @@ PAPER_ARCHITECTURES: dict[str, dict] = {
                  decoder_hidden=(500, 500, 1000, 1000)),
 }
 
-#: The three rows of 003 Tables I-II (named as printed) as parameter overrides of :class:`DualAAE`.
+#: The three rows of Dual-AAE Tables I-II (named as printed) as parameter overrides of :class:`DualAAE`.
 VARIANTS: dict[str, dict] = {
     "Dual-AAE": {},
     "Dual-AAE(without CR)": {"clustering_regularization": False, "adversarial_category": True},
@@ -76,7 +76,7 @@ class LatentDecoder(nn.Module):
 
 
 def clustering_regularization(posteriors: torch.Tensor, conditional_weight: float) -> torch.Tensor:
-    """003 Eq. 9 on a batch: -H[q(y)] + lambda2 * mean H[q(y|x)], q(y) the batch's mean posterior."""
+    """Dual-AAE Eq. 9 on a batch: -H[q(y)] + lambda2 * mean H[q(y|x)], q(y) the batch's mean posterior."""
     return -losses.entropy(posteriors.mean(0)) + conditional_weight * losses.entropy(posteriors).mean()
 
 
@@ -98,15 +98,15 @@ def _step_each(terms: Sequence[tuple[torch.Tensor, torch.optim.Optimizer]]) -> N
 
 
 class DualAAE(NeuralClusterer):
-    """Dual adversarial auto-encoders (003 Eq. 10); AAE and "without CR" through flags (:data:`VARIANTS`).
+    """Dual adversarial auto-encoders (Dual-AAE Eq. 10); AAE and "without CR" through flags (:data:`VARIANTS`).
 
-    Defaults are 003's MNIST settings: the appendix's InfoGAN-style networks (``conv_channels``),
+    Defaults are Dual-AAE's MNIST settings: the appendix's InfoGAN-style networks (``conv_channels``),
     category 10, style 3, noise 1 (the reference code's 4-d code is these 3 style + 1 noise dims:
     it reconstructs dims 1-3 only), the critic FC(100)-Drop(0.2)-ReLU-FC(100)-Drop(0.2)-ReLU-FC(1),
     lambda1 = ``dae_weight`` = 0.1, lambda2 = ``conditional_entropy_weight`` = 0.5, batch 100,
     300 epochs of the 60 000 training images (the reference's count).
 
-    Where 003 is silent, the reference code's choices: each term is minimised by its own Adam
+    Where Dual-AAE is silent, the reference code's choices: each term is minimised by its own Adam
     optimizer (default betas) and learning rate: reconstruction ``lr`` = 1e-4 (Q and P), D-AE
     ``dae_weight * lr`` = 1e-5 (lambda1 is applied as the reference applies it, through the step
     size), critic, adversarial and CR steps ``adversarial_lr`` = 5e-5 (the latter two on Q only);
@@ -116,9 +116,9 @@ class DualAAE(NeuralClusterer):
     then each optimizer steps; the reference runs a fresh forward pass per term.
 
     Lipschitz constraint of the Wasserstein critic: a gradient penalty (``gp_weight`` = 10, the
-    WGAN-GP default); 003 names WGAN, the reference code has none (``gp_weight=0``).
+    WGAN-GP default); Dual-AAE names WGAN, the reference code has none (``gp_weight=0``).
 
-    Pretraining (003 appendix: "a stacked Auto-Encoder to initialize the encoder and decoder", not
+    Pretraining (Dual-AAE appendix: "a stacked Auto-Encoder to initialize the encoder and decoder", not
     in the reference code): ``pretrain_epochs`` epochs of reconstruction-only training of Q and P
     end to end (not greedy layer-wise), before the loop; 0 disables it.
     """
@@ -192,7 +192,7 @@ class DualAAE(NeuralClusterer):
         check_param("style_dim", self.style_dim, "int", 0)
         check_param("noise_dim", self.noise_dim, "int", 0)
         if len(self.conv_channels) != 4:
-            raise UserInputError(f"conv_channels must be 4 widths (C1, C2, C3, C4 of 003's encoder), got {self.conv_channels!r}")
+            raise UserInputError(f"conv_channels must be 4 widths (C1, C2, C3, C4 of Dual-AAE's encoder), got {self.conv_channels!r}")
         for name in ("conv_channels", "encoder_hidden", "decoder_hidden", "critic_hidden"):
             for width in getattr(self, name):
                 check_param(name, width, "int", 1)
@@ -362,7 +362,7 @@ class DualAAE(NeuralClusterer):
         return {"y": logits.softmax(1), "h": h, "z": z}
 
     def transform(self, X: torch.Tensor) -> torch.Tensor:
-        """Penultimate-layer features of the encoder (003 Fig. 4 embeds these with t-SNE)."""
+        """Penultimate-layer features of the encoder (Dual-AAE Fig. 4 embeds these with t-SNE)."""
         return self._batched(self.encoder_.trunk, X).cpu()
 
     def reconstruct(self, X: torch.Tensor) -> torch.Tensor:
@@ -390,7 +390,7 @@ class DualAAE(NeuralClusterer):
 
     def traversal(self, index: int, values: Sequence[float] | torch.Tensor = tuple(torch.linspace(-2, 2, 10).tolist()),
                   variable: str = "style", clusters: Sequence[int] | None = None) -> torch.Tensor:
-        """003 Fig. 8: images (clusters x values x C x H x W) varying one style or noise variable, others 0."""
+        """Dual-AAE Fig. 8: images (clusters x values x C x H x W) varying one style or noise variable, others 0."""
         check_choice("variable", variable, ("style", "noise"))
         size = self.style_dim if variable == "style" else self.noise_dim
         if not 0 <= index < size:
@@ -405,7 +405,7 @@ class DualAAE(NeuralClusterer):
 
 
 def members(labels: Sequence[int] | torch.Tensor, n_clusters: int, per_cluster: int, seed: int = 0) -> list[torch.Tensor]:
-    """Up to ``per_cluster`` random indices of the inputs in each cluster (003 Fig. 6: one row per cluster)."""
+    """Up to ``per_cluster`` random indices of the inputs in each cluster (Dual-AAE Fig. 6: one row per cluster)."""
     labels = torch.as_tensor(labels)
     generator = torch.Generator().manual_seed(seed)
     rows = []

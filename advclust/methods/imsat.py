@@ -1,10 +1,10 @@
-"""IMSAT: information maximising self-augmented training (Hu et al. 2017), phase 1 of SIMI-ClusterGAN (004).
+"""IMSAT: information maximising self-augmented training (Hu et al. 2017), phase 1 of SIMI-ClusterGAN.
 
 A prior network P_phi (an MLP d-1200-1200-M with batch norm and ReLU) maps each
 input to a distribution over M clusters. It minimises the self-augmented
 training term R_SAT (Eq. 7): the KL divergence between its prediction on x and
 on x plus a virtual adversarial perturbation of norm beta_t (Eq. 8-9), optionally
-plus a random affine distortion (004 IV-C, Fashion-MNIST), while maximising the
+plus a random affine distortion (SIMI-ClusterGAN §IV-C, Fashion-MNIST), while maximising the
 mutual information between inputs and clusters (Eq. 10-11). Clusters = argmax P_phi.
 """
 
@@ -23,7 +23,7 @@ from advclust.errors import UserInputError, check_choice
 from advclust.methods.base import NeuralClusterer, check_param
 
 #: Where beta_mu multiplies: "marginal" = IMSAT's reference code, loss R_SAT + beta_p (H(Y|X) - beta_mu H(Y));
-#: "conditional" = 004 Eq. 10 as printed, R_SAT - beta_p (H(Y) - beta_mu H(Y|X)).
+#: "conditional" = SIMI-ClusterGAN Eq. 10 as printed, R_SAT - beta_p (H(Y) - beta_mu H(Y|X)).
 MU_PLACEMENTS = ("marginal", "conditional")
 
 
@@ -44,7 +44,7 @@ def neighbour_distances(inputs: torch.Tensor, k: int, chunk: int = 2048) -> torc
 
 def random_affine(images: torch.Tensor, rotation: float, scale: Sequence[float], shear: float) -> torch.Tensor:
     """Each image rotated within +-``rotation`` degrees, scaled by a factor in ``scale`` along x and y, and
-    sheared by factors in (-shear, shear) (004 IV-C's distortions for Fashion-MNIST), all drawn uniformly."""
+    sheared by factors in (-shear, shear) (SIMI-ClusterGAN §IV-C's distortions for Fashion-MNIST), all drawn uniformly."""
     n, device = len(images), images.device
     angle = (torch.rand(n, device=device) * 2 - 1) * math.radians(rotation)
     low, high = scale
@@ -63,17 +63,17 @@ def random_affine(images: torch.Tensor, rotation: float, scale: Sequence[float],
 
 
 class IMSAT(NeuralClusterer):
-    """IMSAT with virtual adversarial self-augmentation, as 004 IV-B uses it for P_phi.
+    """IMSAT with virtual adversarial self-augmentation, as SIMI-ClusterGAN §IV-B uses it for P_phi.
 
-    004's settings: P_phi d-1200-1200-M (``hidden``; d-256-256-M for low-dimensional data),
+    SIMI-ClusterGAN's settings: P_phi d-1200-1200-M (``hidden``; d-256-256-M for low-dimensional data),
     beta_p = 0.1, beta_mu = 4, perturbation radius beta_t = 0.25 (``radius``), Adam 0.002 with
-    betas (0.5, 0.999) (004 IV-B). From IMSAT's reference, where 004 is silent: batch 250;
+    betas (0.5, 0.999) (SIMI-ClusterGAN §IV-B). From IMSAT's reference, where SIMI-ClusterGAN is silent: batch 250;
     50 epochs (``n_iterations`` = 14 000 minibatches = 50 epochs of 70 000); one power iteration
     with xi = 10; the radius is adaptive, ``radius`` times each input's distance to its
     ``radius_neighbour``-th = 10th nearest neighbour (0: a fixed radius); beta_mu weights H(Y)
-    (``mu_on="marginal"``; 004 Eq. 10 prints it on H(Y|X): ``"conditional"``); the forward passes
+    (``mu_on="marginal"``; SIMI-ClusterGAN Eq. 10 prints it on H(Y|X): ``"conditional"``); the forward passes
     on perturbed inputs do not update batch-norm running statistics.
-    ``augment=True`` adds the affine self-augmentation term of 004 IV-C (rotation +-10 degrees,
+    ``augment=True`` adds the affine self-augmentation term of SIMI-ClusterGAN §IV-C (rotation +-10 degrees,
     scaling [0.3, 1], shear (-0.3, 0.3)) for image inputs.
     """
 

@@ -1,4 +1,4 @@
-"""PFCA: "Learning the Precise Feature for Cluster Assignment" (Gan et al., 002).
+"""PFCA: "Learning the Precise Feature for Cluster Assignment" (Gan et al., PFCA).
 
 A generator G(y, z) draws samples from one-hot cluster ids y under a prior
 p(y); a WGAN-GP critic D pulls the generated distribution onto the data
@@ -21,16 +21,16 @@ from advclust.methods.base import NeuralClusterer, check_param
 
 
 class PFCA(NeuralClusterer):
-    """Generator-critic-classifier clustering of 002, Algorithm 1.
+    """Generator-critic-classifier clustering of PFCA, Algorithm 1.
 
     Parameters follow Algorithm 1 (``gp_weight`` = lambda, ``eta0``/``eta_gamma``/``eta_tau``
     = eta, gamma, tau; ``n_critic``, ``n_class``; Adam ``lr``, ``beta1``, ``beta2``).
     ``batch_size`` = 100 and ``noise_dim`` are the reference implementation's (the paper is
     silent); the reference uses gp_weight 10 where the paper says 100: the paper wins here.
-    ``cluster_prior`` replaces the uniform p(y) by given probabilities (002 IV-D-2, ORL gender).
+    ``cluster_prior`` replaces the uniform p(y) by given probabilities (PFCA §IV-D-2, ORL gender).
 
-    ``architecture="auto"`` picks the convolutional G, D and C of 002 Fig. 2 for square images
-    (channels, size, size) of 16 pixels or more and the fully connected ones of 002 IV-B otherwise;
+    ``architecture="auto"`` picks the convolutional G, D and C of PFCA Fig. 2 for square images
+    (channels, size, size) of 16 pixels or more and the fully connected ones of PFCA §IV-B otherwise;
     ``hidden`` is their widths (``None``: 512-512-512 for the MLP, the reference's 64/128/256
     channels for the convolutions). The convolutional G ends in a sigmoid (the reference's
     output range), so image data should be in [0, 1].
@@ -132,7 +132,7 @@ class PFCA(NeuralClusterer):
         return {"generator": self.optimizer_g_, "critic": self.optimizer_d_, "classifier": self.optimizer_c_}
 
     def eta_at(self, step: int) -> float:
-        """The trade-off weight eta at ``step`` (002 Eq. 8)."""
+        """The trade-off weight eta at ``step`` (PFCA Eq. 8)."""
         return losses.staircase(self.eta0, self.eta_gamma, self.eta_tau, step)
 
     def sample_codes(self, n: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
