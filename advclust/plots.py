@@ -265,3 +265,84 @@ DUALAAE_CURVES: tuple[Panel, ...] = (
     Panel("H[q(y)] and E H[q(y|x)] (nats)", ("marginal_entropy", "conditional_entropy")),
     Panel("evaluated clustering", ("acc", "nmi", "ari"), unit_interval=True),
 )
+
+
+# --- statistical figures over runs (seaborn) ---------------------------------------------------------------------
+
+PAPER_COLOUR = "tab:red"
+
+
+def per_seed(results, metric: str = "acc", paper: pd.Series | None = None, title: str | None = None) -> Figure:
+    """Each run's ``metric`` (one dot per seed) over a box per variant, one panel per dataset; the papers'
+    printed values (``paper``, indexed by (dataset, variant), e.g. :func:`advclust.report.paper_values`) as red bars."""
+    import seaborn as sns
+
+    from advclust import runner
+
+    frame = runner.records_frame(results.records if hasattr(results, "records") else results)
+    datasets = list(dict.fromkeys(frame["dataset"]))
+    fig, axes = plt.subplots(1, len(datasets), figsize=(1.2 + 1.3 * frame["variant"].nunique() * len(datasets), 3.2),
+                             squeeze=False, sharey=True)
+    for ax, dataset in zip(axes[0], datasets):
+        runs = frame[frame["dataset"] == dataset]
+        order = list(dict.fromkeys(runs["variant"]))
+        sns.boxplot(data=runs, x="variant", y=metric, order=order, ax=ax, color="0.9", showfliers=False, width=0.5)
+        sns.stripplot(data=runs, x="variant", y=metric, order=order, ax=ax, color="tab:blue", size=5, jitter=0.15)
+        if paper is not None:
+            for position, variant in enumerate(order):
+                if (dataset, variant) in paper.index:
+                    ax.plot([position - 0.3, position + 0.3], [paper[(dataset, variant)]] * 2, color=PAPER_COLOUR,
+                            linewidth=2, label="paper" if position == 0 or not ax.get_legend_handles_labels()[0] else None)
+        ax.set(title=dataset, xlabel="", ylabel=metric.upper(), ylim=(0, 1.02))
+        ax.tick_params(axis="x", labelrotation=20, labelsize=8)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8, loc="lower right")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def heatmap(table: pd.DataFrame, title: str | None = None, fmt: str = ".2f", cmap: str = "viridis",
+            vmin: float | None = 0.0, vmax: float | None = 1.0) -> Figure:
+    """A method x dataset (or any two-way) table as an annotated heatmap."""
+    import seaborn as sns
+
+    fig, ax = plt.subplots(figsize=(1.0 + 0.9 * table.shape[1], 0.8 + 0.45 * table.shape[0]))
+    sns.heatmap(table.astype(float), annot=True, fmt=fmt, cmap=cmap, vmin=vmin, vmax=vmax, ax=ax, cbar=False,
+                annot_kws={"fontsize": 8})
+    ax.set(xlabel="", ylabel="")
+    if title:
+        ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def metric_over_training(results, metric: str = "acc", steps_per_unit: float = 1.0, x_label: str = "iterations",
+                         title: str | None = None) -> Figure:
+    """``metric`` over training from the records' evaluation curves: the median over seeds per variant (and dataset),
+    with a band from the worst to the best seed: how far each run is from converged."""
+    records = results.records if hasattr(results, "records") else results
+    from advclust import runner
+
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    groups: dict[str, list[pd.Series]] = {}
+    several = len({r["dataset"] for r in records}) > 1
+    for record in records:
+        if record.get("curve"):
+            curve = pd.DataFrame(record["curve"]).set_index("step")[metric]
+            label = runner.variant_of(record) + (f" ({record['dataset']})" if several else "")
+            groups.setdefault(label, []).append(curve)
+    for label, curves in groups.items():
+        table = pd.concat(curves, axis=1)
+        x = table.index / steps_per_unit
+        ax.plot(x, table.median(axis=1), marker=".", label=label)
+        if table.shape[1] > 1:
+            ax.fill_between(x, table.min(axis=1), table.max(axis=1), alpha=0.2)
+    ax.set(xlabel=x_label, ylabel=metric.upper(), ylim=(0, 1.02))
+    if title:
+        ax.set_title(title, fontsize=9)
+    if groups:
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -50,3 +50,106 @@ def beside_paper(records: Sequence[dict[str, Any]], paper: str, table: str, data
     frame = frame.reindex(columns=[c for c in order if c in frame.columns])
     frame.columns = pd.MultiIndex.from_tuples(frame.columns)
     return frame
+
+
+# --- one comparison table for every chapter ----------------------------------------------------------------------
+
+#: Short names of the papers, as the book cites them.
+PAPER_NAMES = {"dcan": "DCAN", "pfca": "PFCA", "dual-aae": "Dual-AAE", "simi-clustergan": "SIMI-ClusterGAN"}
+
+
+def cell(values: Sequence[float], quoted: bool = False) -> str:
+    """'median [min, max]' of ``values`` (the value alone for one), with '*' for a number quoted from earlier work."""
+    series = pd.Series(values, dtype=float).dropna()
+    if series.empty:
+        return ""
+    text = f"{series.median():.3f}" + (f" [{series.min():.3f}, {series.max():.3f}]" if len(series) > 1 else "")
+    return text + ("*" if quoted else "")
+
+
+def _printed_cell(rows: pd.DataFrame) -> str:
+    by_statistic = dict(zip(rows["statistic"], rows["value"]))
+    centre = by_statistic.get("median", by_statistic.get("value"))
+    text = "" if centre is None else f"{centre:.4g}"  # as printed (0.8565, 0.958)
+    if "min" in by_statistic and "max" in by_statistic:
+        text += f" [{by_statistic['min']:.4g}, {by_statistic['max']:.4g}]"
+    return text + ("*" if rows["quoted"].any() else "")
+
+
+def compare(results: runner.Results | Sequence[dict[str, Any]], tables: Sequence[tuple[str, str]] = (),
+            printed: dict[str, str | Sequence[str]] | None = None, paper_datasets: dict[str, str] | None = None,
+            metrics: Sequence[str] = TABLE_METRICS, committed_in: str | None = "results",
+            variant_of: Callable[[dict[str, Any]], str] = runner.variant_of) -> pd.DataFrame:
+    """The chapters' one comparison table, grouped by dataset and variant.
+
+    For each (dataset, variant) of ``results``: the paper's printed cells from each ``(paper, table)``
+    of ``tables`` (the paper's method name is ``printed[variant]``, default the variant itself; a
+    record's dataset is looked up as ``paper_datasets.get(name, name)``), this execution's runs
+    (profile named) and the committed non-quick records under ``committed_in`` of the same method,
+    dataset and variant. Cells read 'median [min, max]' over runs; '*' marks a number a paper quotes.
+    """
+    records = results.records if isinstance(results, runner.Results) else list(results)
+    profile = results.profile if isinstance(results, runner.Results) else (records[0]["profile"] if records else "")
+    printed, paper_datasets = dict(printed or {}), dict(paper_datasets or {})
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for record in records:
+        groups.setdefault((record["dataset"], variant_of(record)), []).append(record)
+    rows = []
+    for (dataset, variant), runs in groups.items():
+        names = printed.get(variant, variant)
+        for paper, table in tables:
+            cells = reference.reported(paper=paper, table=table, dataset=paper_datasets.get(dataset, dataset),
+                                       method=names)
+            if not cells.empty:
+                rows.append({"dataset": dataset, "variant": variant,
+                             "source": f"paper ({PAPER_NAMES.get(paper, paper)} Table {table})",
+                             **{m.upper(): _printed_cell(cells[cells["metric"] == m]) for m in metrics}, "runs": ""})
+        rows.append(_runs_row(dataset, variant, f"this execution ({profile})", runs, metrics))
+        if committed_in:
+            methods_run = {r["method"] for r in runs}
+            earlier = [r for m in methods_run for r in committed(m, dataset, committed_in) if variant_of(r) == variant]
+            for name in sorted({r["profile"] for r in earlier}):
+                rows.append(_runs_row(dataset, variant, f"committed {name} records",
+                                      [r for r in earlier if r["profile"] == name], metrics))
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    return frame.set_index(["dataset", "variant", "source"])
+
+
+def _runs_row(dataset: str, variant: str, source: str, runs: Sequence[dict], metrics: Sequence[str]) -> dict:
+    return {"dataset": dataset, "variant": variant, "source": source,
+            **{m.upper(): cell([r["metrics"].get(m) for r in runs]) for m in metrics}, "runs": str(len(runs))}
+
+
+def medians(results: runner.Results | Sequence[dict[str, Any]], metric: str = "acc") -> pd.Series:
+    """Median of ``metric`` over seeds, by (dataset, variant), for the sentences a chapter computes."""
+    records = results.records if isinstance(results, runner.Results) else list(results)
+    frame = runner.records_frame(records)
+    return frame.groupby(["dataset", "variant"], sort=False)[metric].median()
+
+
+def committed_command(method: str, dataset: str, profile: str = "paper", out: str = "results") -> str:
+    """The sentence a chapter shows when no record of a longer profile is committed yet."""
+    return (f"No {profile}-profile {runner.DISPLAY_NAMES.get(method, method)} record on {dataset} is committed yet: "
+            f"run `advclust run {method} {dataset} --profile {profile} --seeds 10 --out {out}/{dataset}` "
+            "(or this notebook at that profile) and commit the records.")
+
+
+def paper_values(results: runner.Results | Sequence[dict[str, Any]], tables: Sequence[tuple[str, str]],
+                 printed: dict[str, str | Sequence[str]] | None = None, metric: str = "acc",
+                 paper_datasets: dict[str, str] | None = None) -> pd.Series:
+    """The papers' printed ``metric`` (the median where a range is printed) by (dataset, variant) of ``results``,
+    from the first of ``tables`` that prints it: the marks of :func:`advclust.plots.per_seed`."""
+    records = results.records if isinstance(results, runner.Results) else list(results)
+    printed, paper_datasets = dict(printed or {}), dict(paper_datasets or {})
+    values = {}
+    for dataset, variant in dict.fromkeys((r["dataset"], runner.variant_of(r)) for r in records):
+        for paper, table in tables:
+            cells = reference.reported(paper=paper, table=table, dataset=paper_datasets.get(dataset, dataset),
+                                       method=printed.get(variant, variant), metric=metric,
+                                       statistic=["median", "value"])
+            if not cells.empty:
+                values[(dataset, variant)] = float(cells["value"].iloc[0])
+                break
+    return pd.Series(values, dtype=float)

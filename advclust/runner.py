@@ -15,7 +15,8 @@ import platform
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -224,3 +225,120 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (np.generic,)):
         return value.item()
     return value
+
+
+# --- experiments: what a chapter's tables are made of ------------------------------------------------------------
+
+#: How the papers and the chapters name each method (a record's default ``variant``).
+DISPLAY_NAMES: dict[str, str] = {
+    "pfca": "PFCA", "dcan": "DCAN", "dual-aae": "Dual-AAE", "imsat": "IMSAT", "clustergan": "ClusterGAN",
+    "simi-clustergan": "SIMI-ClusterGAN", "kmeans": "k-means", "gmm": "GMM", "spectral": "spectral",
+    "agglomerative": "agglomerative", "nmf": "NMF",
+}
+
+
+@dataclass
+class Experiment:
+    """One configuration fitted over several seeds: one row group of a chapter's tables.
+
+    ``data`` trains the method (a registry name or a loaded :class:`~advclust.data.Dataset`);
+    ``evaluate_on`` is scored (default: the training data); ``variant`` labels the rows (default:
+    the method's display name). ``extra_metrics`` maps a name to ``f(model, eval_data)`` returning a
+    number or a dict of numbers, stored in the record's ``metrics`` when the run is made.
+    ``fit_options`` go to ``fit`` (a dict, or ``f(seed) -> dict``, e.g. a fitted prior per seed).
+    """
+
+    method: str
+    data: str | data.Dataset
+    params: dict[str, Any] = field(default_factory=dict)
+    seeds: Sequence[int] = (0,)
+    variant: str | None = None
+    evaluate_on: str | data.Dataset | None = None
+    extra_metrics: dict[str, Callable[[Any, data.Dataset], Any]] = field(default_factory=dict)
+    fit_options: dict[str, Any] | Callable[[int], dict[str, Any]] | None = None
+
+    @property
+    def label(self) -> str:
+        return self.variant or DISPLAY_NAMES.get(self.method, self.method)
+
+
+@dataclass
+class Results:
+    """Records of fitted experiments, with their fitted models by (variant, dataset, seed)."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    models: dict[tuple[str, str, int], Any] = field(default_factory=dict)
+    profile: str = "custom"
+
+    def __add__(self, other: Results) -> Results:
+        return Results(self.records + other.records, {**self.models, **other.models}, self.profile)
+
+    def model(self, variant: str, dataset: str | None = None, seed: int | None = None) -> Any:
+        """The fitted model of ``variant`` (on ``dataset``, with ``seed``; default: the first fitted)."""
+        for (v, d, s), model in self.models.items():
+            if v == variant and dataset in (None, d) and seed in (None, s):
+                return model
+        raise UserInputError(f"no fitted model of {variant!r} on {dataset or 'any dataset'}; fitted: "
+                             + ", ".join(sorted({f'{v} on {d}' for v, d, _ in self.models})))
+
+    def where(self, variant: str | Sequence[str] | None = None, dataset: str | None = None) -> Results:
+        """The records (and models) of the given variant(s) and dataset."""
+        variants = [variant] if isinstance(variant, str) else variant
+        keep = lambda v, d: (variants is None or v in variants) and dataset in (None, d)  # noqa: E731
+        return Results([r for r in self.records if keep(r["variant"], r["dataset"])],
+                       {k: m for k, m in self.models.items() if keep(k[0], k[1])}, self.profile)
+
+    def frame(self) -> pd.DataFrame:
+        """One row per run: dataset, variant, seed and every metric."""
+        return records_frame(self.records)
+
+
+def records_frame(records: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    """One row per record: method, dataset, variant, profile, seed, wall seconds and every scalar metric."""
+    rows = [{"method": r["method"], "dataset": r["dataset"], "variant": variant_of(r), "profile": r["profile"],
+             "seed": r["seed"], "wall_seconds": r.get("wall_seconds"),
+             **{k: v for k, v in r["metrics"].items() if isinstance(v, (int, float))}} for r in records]
+    return pd.DataFrame(rows)
+
+
+def variant_of(record: dict[str, Any]) -> str:
+    """A record's row label: its ``variant``; for records written without one, the variant of
+    ``reference.VARIANTS`` whose parameters it has, else the method's display name."""
+    if record.get("variant"):
+        return record["variant"]
+    from advclust import reference
+
+    for name, params in getattr(reference, "VARIANTS", {}).get(record["method"], {}).items():
+        if params and all(record["params"].get(k) == v for k, v in params.items()):
+            return name
+    return DISPLAY_NAMES.get(record["method"], record["method"])
+
+
+def fit_experiments(experiments: Experiment | Sequence[Experiment], profile: str = "custom",
+                    out: str | os.PathLike | None = None, keep_models: bool = True,
+                    verbose: bool = True) -> Results:
+    """Fit every experiment over its seeds; records are complete when made and written under ``out`` (if given).
+
+    Prints one line per run (ACC, NMI, ARI, seconds) unless ``verbose`` is false.
+    """
+    experiments = [experiments] if isinstance(experiments, Experiment) else list(experiments)
+    results = Results(profile=profile)
+    for experiment in experiments:
+        for seed in experiment.seeds:
+            options = experiment.fit_options(seed) if callable(experiment.fit_options) else experiment.fit_options
+            record, model, eval_data = fit_run(experiment.method, experiment.data, experiment.params, seed, profile,
+                                               eval_dataset=experiment.evaluate_on, fit_options=options)
+            record["variant"] = experiment.label
+            for name, measure in experiment.extra_metrics.items():
+                value = measure(model, eval_data)
+                record["metrics"].update(_jsonable(value) if isinstance(value, dict) else {name: float(value)})
+            if out:
+                write_record(record, out)
+            results.records.append(record)
+            if keep_models or not results.models:
+                results.models[(record["variant"], record["dataset"], seed)] = model
+            if verbose:
+                scores = record["metrics"]
+                print(f"{record['variant']} on {record['dataset']}, seed {seed}: ACC {scores['acc']:.4f}, "
+                      f"NMI {scores['nmi']:.4f}, ARI {scores['ari']:.4f}, {record['wall_seconds']:.0f} s")
+    return results

@@ -1,0 +1,55 @@
+"""The experiment API: runner.fit_experiments -> records complete when made -> report.compare / plots."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest
+
+from advclust import plots, report, runner
+from advclust.errors import UserInputError
+
+
+@pytest.fixture(scope="module")
+def results():
+    experiments = [
+        runner.Experiment("kmeans", "digits", {"n_init": 1}, seeds=[0, 1],
+                          extra_metrics={"clusters_used": lambda model, data: len(set(model.predict(data.inputs)))}),
+        runner.Experiment("kmeans", "digits", {"n_init": 1, "max_iter": 1}, seeds=[0], variant="k-means, one step"),
+    ]
+    return runner.fit_experiments(experiments, profile="custom", verbose=False)
+
+
+def test_records_carry_variant_and_extra_metrics_when_made(results):
+    assert [r["variant"] for r in results.records] == ["k-means", "k-means", "k-means, one step"]
+    assert results.records[0]["metrics"]["clusters_used"] == 10
+    assert "clusters_used" not in results.records[2]["metrics"]
+    assert results.model("k-means", "digits", 1) is not results.model("k-means", "digits", 0)
+    with pytest.raises(UserInputError, match="k-means on digits"):
+        results.model("PFCA")
+
+
+def test_compare_puts_paper_execution_and_committed_rows_together(results, tmp_path):
+    runner.write_record({**results.records[0], "profile": "long"}, tmp_path)
+    table = report.compare(results, tables=[("pfca", "I")], printed={"k-means": "K-means"}, committed_in=tmp_path)
+    rows = table.loc[("digits", "k-means")]
+    assert list(rows.index) == ["this execution (custom)", "committed long records"]  # PFCA prints no digits row
+    assert rows.loc["this execution (custom)", "runs"] == "2"
+    acc = [r["metrics"]["acc"] for r in results.records[:2]]
+    assert rows.loc["this execution (custom)", "ACC"].startswith(f"{sorted(acc)[0] / 2 + sorted(acc)[1] / 2:.3f} [")
+    mnist_like = [{**r, "dataset": "mnist"} for r in results.records[:2]]
+    printed = report.compare(mnist_like, tables=[("pfca", "I")], printed={"k-means": "K-means"}, committed_in=None)
+    assert printed.loc[("mnist", "k-means", "paper (PFCA Table I)"), "ACC"] == "0.563 [0.534, 0.571]"
+
+
+def test_medians_and_paper_values(results):
+    assert set(report.medians(results).index) == {("digits", "k-means"), ("digits", "k-means, one step")}
+    mnist_like = [{**r, "dataset": "mnist"} for r in results.records]
+    marks = report.paper_values(mnist_like, [("pfca", "I")], printed={"k-means": "K-means"})
+    assert marks[("mnist", "k-means")] == pytest.approx(0.563)
+
+
+def test_figures_over_runs(results):
+    assert plots.per_seed(results, paper=report.paper_values(results, [])).axes
+    assert plots.heatmap(report.medians(results).unstack()).axes
+    assert plots.metric_over_training(results).axes
