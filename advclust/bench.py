@@ -60,17 +60,17 @@ def dcan_mnist(repeats: int = 3, iterations: int = 500) -> dict[str, Any]:
     Paper-size networks on 14x14 MNIST (50k training inputs; uniform noise of that shape where MNIST
     is absent) and on 2048-d inputs with the CIFAR-10 ResNet-50 networks (uniform noise: throughput only).
     """
-    from advclust import data, training
+    from advclust import data, reference, training
     from advclust.methods import DCAN
-    from advclust.methods.dcan import PAPER_ARCHITECTURES
 
     device = training.resolve_device("auto")
     try:
         mnist, source = data.load("mnist", split="train", size=14).inputs[:50000], "MNIST 14x14, 50k"
     except data.DataNotFoundError:
         mnist, source = torch.rand(50000, 1, 14, 14), "uniform noise of MNIST 14x14's shape (MNIST absent)"
-    cases = {"mnist_networks_196_384_256": (mnist, PAPER_ARCHITECTURES["mnist"]),
-             "cifar10_networks_2048_1024_512_128": (torch.rand(60000, 2048), PAPER_ARCHITECTURES["cifar10-resnet50"])}
+    sizes = reference.ARCHITECTURES["dcan"]
+    cases = {"mnist_networks_196_384_256": (mnist, sizes["mnist"]),
+             "cifar10_networks_2048_1024_512_128": (torch.rand(60000, 2048), sizes["cifar10-resnet50"])}
     results: dict[str, Any] = {"device": str(device), "threads": torch.get_num_threads(), "iterations": iterations,
                                "mnist_data": source}
     for label, (inputs, architecture) in cases.items():
@@ -280,7 +280,6 @@ def dualaae_mnist(repeats: int = 3, iterations: int | None = None) -> dict[str, 
     """
     from advclust import data, reference, training
     from advclust.methods import DualAAE
-    from advclust.methods.dualaae import VARIANTS
 
     device = training.resolve_device("auto")
     iterations = iterations or (300 if device.type == "cuda" else 10)
@@ -294,7 +293,7 @@ def dualaae_mnist(repeats: int = 3, iterations: int | None = None) -> dict[str, 
                                "iterations_per_epoch": per_epoch, "data": source}
     for variant in ("Dual-AAE", "AAE"):
         def fit() -> float:
-            model = DualAAE(**VARIANTS[variant], pretrain_epochs=0, n_iterations=iterations, log_every=iterations,
+            model = DualAAE(**reference.VARIANTS["dual-aae"][variant], pretrain_epochs=0, n_iterations=iterations, log_every=iterations,
                             progress=False, device=str(device))
             model.fit(inputs)
             if device.type == "cuda":

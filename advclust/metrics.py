@@ -168,3 +168,21 @@ def mode_coverage(proba_or_labels: np.ndarray | torch.Tensor | ArrayLike, n_clus
     positive = q > 0
     kl = float((q[positive] * np.log(q[positive] * k)).sum())
     return {"modes": int((counts >= min_count).sum()), "kl": max(kl, 0.0)}
+
+
+def code_classes(codes: ArrayLike, labels: ArrayLike, n_codes: int) -> list[tuple[int, float, int]]:
+    """For each code 0..n_codes-1 (a cluster, or ClusterGAN's one-hot z_M): the majority true class of the inputs
+    given that code, that class's share of them and how many there are; (-1, 0.0, 0) for an empty code.
+
+    With ``codes = model.predict_proba(X).argmax(1)``: what each row of a generator's samples should show.
+    """
+    codes, labels = _as_labels(codes, "codes"), _as_labels(labels, "labels")
+    rows = []
+    for code in range(n_codes):
+        members = labels[codes == code]
+        if len(members) == 0:
+            rows.append((-1, 0.0, 0))
+            continue
+        counts = np.bincount(members)
+        rows.append((int(counts.argmax()), float(counts.max()) / len(members), len(members)))
+    return rows

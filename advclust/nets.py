@@ -1,14 +1,16 @@
-"""Network builders shared by every method.
+"""Network builders shared by every method, and the one registry of them (:data:`ARCHITECTURES`).
 
-Methods ask for networks by architecture name so that a new family (the
-convolutional DCGAN-style networks of the image chapters, say) plugs in
-here without a second training loop.
+Methods ask for networks by method and architecture name (:func:`build_networks`) so that a
+new family plugs in here without a second training loop; ``architecture="auto"`` picks one
+from the input shape in one place (:func:`architecture_for`).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import nn
@@ -75,20 +77,6 @@ def gan_mlp_networks(
     critic = Flatten(mlp([data_dim, *hidden, 1]))
     classifier = Flatten(mlp([data_dim, *hidden, n_clusters]))
     return generator, critic, classifier
-
-
-#: Builders of (generator, critic, classifier) triples for generator-critic-classifier methods.
-GAN_ARCHITECTURES: dict[str, Callable[..., tuple[nn.Module, nn.Module, nn.Module]]] = {
-    "mlp": gan_mlp_networks,
-}
-
-
-def gan_networks(
-    architecture: str, data_shape: Sequence[int], n_clusters: int, noise_dim: int, hidden: Sequence[int] | None,
-) -> tuple[nn.Module, nn.Module, nn.Module]:
-    """Build the (G, D, C) triple of ``architecture`` for data of ``data_shape`` (``hidden=None``: its default widths)."""
-    builder = GAN_ARCHITECTURES[check_choice("architecture", architecture, GAN_ARCHITECTURES)]
-    return builder(data_shape, n_clusters, noise_dim, hidden)
 
 
 def set_requires_grad(module: nn.Module, flag: bool) -> None:
@@ -186,14 +174,6 @@ def gan_conv_networks(
     return generator, ConvFeatures(data_shape, widths, 1), ConvFeatures(data_shape, widths, n_clusters)
 
 
-GAN_ARCHITECTURES["conv"] = gan_conv_networks
-
-
-def gan_architecture_for(data_shape: Sequence[int]) -> str:
-    """``auto``'s choice: the convolutional networks for square images of at least 16 pixels, else the MLP."""
-    if len(data_shape) == 3 and data_shape[1] == data_shape[2] and data_shape[1] >= 16:
-        return "conv"
-    return "mlp"
 # -- IMSAT's prior network and ClusterGAN's generator / critic / encoder (SIMI-ClusterGAN) ---------------
 
 def batchnorm_mlp(sizes: Sequence[int], leaky_slope: float | None = None) -> nn.Sequential:
@@ -229,26 +209,42 @@ class frozen_batch_stats:  # noqa: N801 - used as a context manager
 
 
 class LatentEncoder(nn.Module):
-    """E(x) -> (z_n, logits of z_M): ClusterGAN's encoder, ``body`` returning noise_dim + n_clusters values."""
+    """E(x): ``trunk`` features, then one linear ``head`` whose output is split into parts of ``sizes``.
 
-    def __init__(self, body: nn.Module, noise_dim: int):
+    ClusterGAN: (z_n, logits of z_M); Dual-AAE: (logits of y, style h, noise z).
+    """
+
+    def __init__(self, trunk: nn.Module, n_features: int, sizes: Sequence[int]):
+        super().__init__()
+        self.trunk = trunk
+        self.head = nn.Linear(n_features, sum(sizes))
+        self.sizes = tuple(sizes)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        return self.head(self.trunk(x)).split(self.sizes, dim=1)
+
+
+class LatentDecoder(nn.Module):
+    """P(y, h, z): the concatenated code through ``body``, reshaped to the data's shape."""
+
+    def __init__(self, body: nn.Module, data_shape: Sequence[int]):
         super().__init__()
         self.body = body
-        self.noise_dim = noise_dim
+        self.data_shape = tuple(data_shape)
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        out = self.body(x)
-        return out[:, : self.noise_dim], out[:, self.noise_dim :]
+    def forward(self, y: torch.Tensor, h: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        return self.body(torch.cat([y, h, z], dim=1)).reshape(len(y), *self.data_shape)
 
 
-def _clustergan_mlp(data_shape: Sequence[int], n_clusters: int, noise_dim: int, hidden: Sequence[int],
-                    output_activation: str | None) -> tuple[nn.Module, nn.Module, nn.Module]:
+def clustergan_mlp_networks(data_shape: Sequence[int], n_clusters: int, noise_dim: int, hidden: Sequence[int],
+                            output_activation: str | None) -> tuple[nn.Module, nn.Module, nn.Module]:
     """Two-hidden-layer MLPs (SIMI-ClusterGAN §IV-B for USPS, Pendigits, 10x73k; ClusterGAN's reference for 10x73k)."""
     data_dim = math.prod(data_shape)
     generator = ConditionalGenerator(mlp([n_clusters + noise_dim, *hidden, data_dim], "leaky_relu", output_activation),
                                      data_shape)
     critic = Flatten(mlp([data_dim, *hidden, 1], "leaky_relu"))
-    encoder = LatentEncoder(Flatten(mlp([data_dim, *hidden, noise_dim + n_clusters], "leaky_relu")), noise_dim)
+    trunk = Flatten(mlp([data_dim, *hidden], "leaky_relu", "leaky_relu") if hidden else nn.Identity())
+    encoder = LatentEncoder(trunk, hidden[-1] if hidden else data_dim, (noise_dim, n_clusters))
     return generator, critic, encoder
 
 
@@ -259,12 +255,13 @@ def _conv_trunk(channels: int, size: int) -> tuple[nn.Sequential, int]:
     return trunk, 128 * (size // 4) ** 2
 
 
-def _clustergan_conv(data_shape: Sequence[int], n_clusters: int, noise_dim: int, hidden: Sequence[int],
-                     output_activation: str | None) -> tuple[nn.Module, nn.Module, nn.Module]:
+def clustergan_conv_networks(data_shape: Sequence[int], n_clusters: int, noise_dim: int, hidden: Sequence[int],
+                             output_activation: str | None) -> tuple[nn.Module, nn.Module, nn.Module]:
     """ClusterGAN's MNIST networks: G fc 1024 - fc 128x(s/4)^2 - deconv 64 - deconv C (batch norm, leaky ReLU);
     D and E conv 64 - conv 128 (4x4, stride 2) - fc 1024 - output. ``hidden`` is unused."""
     if len(data_shape) != 3 or data_shape[1] != data_shape[2] or data_shape[1] % 4:
-        raise ValueError(f"the conv networks need square images with a side divisible by 4, got shape {tuple(data_shape)}")
+        raise UserInputError(f"the conv networks need square images with a side divisible by 4, got shape "
+                             f"{tuple(data_shape)}; use architecture='mlp' or 'auto'")
     channels, size = data_shape[0], data_shape[1]
     quarter = size // 4
     body = nn.Sequential(
@@ -279,25 +276,9 @@ def _clustergan_conv(data_shape: Sequence[int], n_clusters: int, noise_dim: int,
     trunk, width = _conv_trunk(channels, size)
     critic = nn.Sequential(trunk, nn.Linear(width, 1024), nn.LeakyReLU(0.2), nn.Linear(1024, 1))
     trunk, width = _conv_trunk(channels, size)
-    encoder = LatentEncoder(nn.Sequential(trunk, nn.Linear(width, 1024), nn.LeakyReLU(0.2),
-                                          nn.Linear(1024, noise_dim + n_clusters)), noise_dim)
+    encoder = LatentEncoder(nn.Sequential(trunk, nn.Linear(width, 1024), nn.LeakyReLU(0.2)), 1024,
+                            (noise_dim, n_clusters))
     return generator, critic, encoder
-
-
-#: Builders of ClusterGAN's (generator, critic, encoder) triples.
-CLUSTERGAN_ARCHITECTURES: dict[str, Callable[..., tuple[nn.Module, nn.Module, nn.Module]]] = {
-    "mlp": _clustergan_mlp,
-    "conv": _clustergan_conv,
-}
-
-
-def clustergan_networks(
-    architecture: str, data_shape: Sequence[int], n_clusters: int, noise_dim: int, hidden: Sequence[int],
-    output_activation: str | None = "tanh",
-) -> tuple[nn.Module, nn.Module, nn.Module]:
-    """Build ClusterGAN's (G, D, E) of ``architecture`` for data of ``data_shape``."""
-    builder = CLUSTERGAN_ARCHITECTURES[check_choice("architecture", architecture, CLUSTERGAN_ARCHITECTURES)]
-    return builder(data_shape, n_clusters, noise_dim, hidden, output_activation)
 
 
 def normal_init_(module: nn.Module, std: float = 0.02) -> None:
@@ -346,3 +327,126 @@ def dropout_critic(input_dim: int, hidden: Sequence[int] = (100, 100), dropout: 
         layers += [nn.Linear(n_in, n_out), nn.Dropout(dropout), nn.ReLU()]
     layers.append(nn.Linear(hidden[-1] if hidden else input_dim, 1))
     return nn.Sequential(*layers)
+
+
+def _latent_autoencoder(trunk: nn.Module, n_features: int, body: nn.Module, data_shape: Sequence[int],
+                        sizes: Sequence[int]) -> tuple[LatentEncoder, LatentDecoder]:
+    """Dual-AAE's Q (``trunk`` + a linear head split into ``sizes``) and P (``body``), InfoGAN-initialised."""
+    encoder = LatentEncoder(trunk, n_features, sizes)
+    decoder = LatentDecoder(body, data_shape)
+    normal_init_(encoder)
+    normal_init_(decoder)
+    return encoder, decoder
+
+
+def dualaae_conv28_networks(data_shape: Sequence[int], n_clusters: int, style_dim: int, noise_dim: int,
+                            conv_channels: Sequence[int], encoder_hidden: Sequence[int] = (),
+                            decoder_hidden: Sequence[int] = ()) -> tuple[LatentEncoder, LatentDecoder]:
+    """Dual-AAE's MNIST Q and P (Dual-AAE appendix) for 1x28x28 images; the ``*_hidden`` widths are unused."""
+    if tuple(data_shape) != (1, 28, 28):
+        raise UserInputError(f"architecture 'conv28' takes 1x28x28 images, got inputs of shape {tuple(data_shape)}; "
+                             "use architecture='mlp' or 'auto' for other data")
+    code_dim = n_clusters + style_dim + noise_dim
+    trunk, body = conv_encoder_28(conv_channels), conv_decoder_28(code_dim, conv_channels)
+    return _latent_autoencoder(trunk, conv_channels[3], body, data_shape, (n_clusters, style_dim, noise_dim))
+
+
+def dualaae_mlp_networks(data_shape: Sequence[int], n_clusters: int, style_dim: int, noise_dim: int,
+                         conv_channels: Sequence[int] = (), encoder_hidden: Sequence[int] = (500, 500, 500),
+                         decoder_hidden: Sequence[int] = (2000, 500, 1000)) -> tuple[LatentEncoder, LatentDecoder]:
+    """Dual-AAE's Q and P for vectors (Dual-AAE appendix, STL-10 and HHAR): batch norm and LeakyReLU(0.1)."""
+    data_dim = math.prod(data_shape)
+    code_dim = n_clusters + style_dim + noise_dim
+    # Every hidden layer of the encoder gets BN + LeakyReLU; batchnorm_mlp leaves the last layer bare, so
+    # build one layer more and drop it (the latent head is the encoder's last layer).
+    trunk = batchnorm_mlp([data_dim, *encoder_hidden, 1], leaky_slope=0.1)[:-1]
+    body = batchnorm_mlp([code_dim, *decoder_hidden, data_dim], leaky_slope=0.1)
+    return _latent_autoencoder(trunk, encoder_hidden[-1], body, data_shape, (n_clusters, style_dim, noise_dim))
+
+
+def xavier_tanh_(module: nn.Module) -> None:
+    """Glorot-uniform weights with the tanh gain and zero biases for every linear layer of ``module``."""
+    for layer in module.modules():
+        if isinstance(layer, nn.Linear):
+            nn.init.xavier_uniform_(layer.weight, gain=nn.init.calculate_gain("tanh"))
+            nn.init.zeros_(layer.bias)
+
+
+def dcan_mlp_networks(data_shape: Sequence[int], encoder_hidden: Sequence[int], latent_dim: int,
+                      discriminator_hidden: Sequence[int], latent_activation: str = "tanh",
+                      encoder_init: str = "xavier", device: torch.device | str = "cpu") -> tuple[nn.Module, nn.Module]:
+    """DCAN §3's encoder x-hidden-latent and latent discriminator latent-hidden-1 (logits out), tanh layers, on ``device``.
+
+    ``encoder_init="xavier"``: Glorot weights with tanh's gain for the encoder (:func:`xavier_tanh_`), drawn
+    on ``device`` (so from its random generator, as in the recorded runs).
+    """
+    encoder = Flatten(mlp([math.prod(data_shape), *encoder_hidden, latent_dim], "tanh",
+                          output_activation=latent_activation)).to(device)
+    if encoder_init == "xavier":
+        xavier_tanh_(encoder)
+    discriminator = mlp([latent_dim, *discriminator_hidden, 1], "tanh").to(device)
+    return encoder, discriminator
+
+
+def imsat_mlp_network(data_shape: Sequence[int], hidden: Sequence[int], n_clusters: int) -> nn.Sequential:
+    """IMSAT's P_phi: d-hidden-M with batch norm and ReLU (SIMI-ClusterGAN §IV-B: d-1200-1200-M)."""
+    return batchnorm_mlp([math.prod(data_shape), *hidden, n_clusters])
+
+
+# --- the one registry -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Architecture:
+    """One network family of a method: its builder and the input shapes it takes."""
+
+    build: Callable[..., Any]
+    takes: Callable[[tuple[int, ...]], bool] = lambda shape: True
+
+
+def _square_image(shape: tuple[int, ...]) -> bool:
+    return len(shape) == 3 and shape[1] == shape[2]
+
+
+#: Every method's networks, keyed by method family then architecture name; "mlp" takes any shape.
+ARCHITECTURES: dict[str, dict[str, Architecture]] = {
+    "pfca": {  # generator, critic, classifier
+        "mlp": Architecture(gan_mlp_networks),
+        "conv": Architecture(gan_conv_networks, lambda s: _square_image(s) and s[1] >= 4),
+    },
+    "clustergan": {  # generator, critic, encoder
+        "mlp": Architecture(clustergan_mlp_networks),
+        "conv": Architecture(clustergan_conv_networks, lambda s: _square_image(s) and s[1] % 4 == 0),
+    },
+    "dual-aae": {  # encoder, decoder
+        "mlp": Architecture(dualaae_mlp_networks),
+        "conv28": Architecture(dualaae_conv28_networks, lambda s: tuple(s) == (1, 28, 28)),
+    },
+    "dcan": {"mlp": Architecture(dcan_mlp_networks)},  # encoder, discriminator
+    "imsat": {"mlp": Architecture(imsat_mlp_network)},  # P_phi
+}
+
+#: Smallest image side for which ``auto`` picks convolutions (scikit-learn's 8x8 digits get the MLP).
+AUTO_CONV_MIN_SIDE = 16
+
+
+def architecture_names(family: str) -> list[str]:
+    """The valid values of ``architecture`` for a method of ``family``: its networks and "auto"."""
+    return [*ARCHITECTURES[family], "auto"]
+
+
+def architecture_for(family: str, data_shape: Sequence[int]) -> str:
+    """``auto``'s choice for every method: the family's convolutional networks for square images
+    (channels, size, size) of at least :data:`AUTO_CONV_MIN_SIDE` pixels that they take, else the MLP."""
+    shape = tuple(data_shape)
+    if _square_image(shape) and shape[1] >= AUTO_CONV_MIN_SIDE:
+        for name, architecture in ARCHITECTURES[family].items():
+            if name != "mlp" and architecture.takes(shape):
+                return name
+    return "mlp"
+
+
+def build_networks(family: str, architecture: str, data_shape: Sequence[int], **sizes: Any) -> tuple[str, Any]:
+    """(resolved name, networks) of ``family``'s ``architecture`` ("auto": :func:`architecture_for`) for ``data_shape``."""
+    name = architecture_for(family, data_shape) if architecture == "auto" else architecture
+    check_choice("architecture", name, ARCHITECTURES[family])
+    return name, ARCHITECTURES[family][name].build(tuple(data_shape), **sizes)

@@ -45,7 +45,8 @@ def critic_and_samples(ax: plt.Axes, model, real: torch.Tensor, extent: float = 
     xx, yy, points = grid(extent, resolution)
     values = model.critic_values(points).numpy().reshape(xx.shape)
     ax.contour(xx, yy, values, levels=12, linewidths=0.7, cmap="viridis")
-    fake, _ = model.generate(n_fake)
+    per_cluster = -(-n_fake // model.n_clusters)
+    fake = model.generate(range(model.n_clusters), n=per_cluster)[:n_fake]
     ax.scatter(*real[:n_fake].T, marker="+", s=12, c=REAL_COLOUR, linewidths=0.6, label="real")
     ax.scatter(*fake.T, marker="+", s=12, c=FAKE_COLOUR, linewidths=0.6, label="generated")
     ax.set_xlim(-extent, extent)
@@ -173,10 +174,9 @@ def image_grid(images: torch.Tensor | Sequence[torch.Tensor], rows: int | None =
 
 def generated_by_cluster(model, per_cluster: int = 10, clusters: Sequence[int] | None = None,
                          title: str | None = None) -> Figure:
-    """Samples of a generator-based model, one row per cluster id (PFCA Fig. 3d/h)."""
+    """Samples of a generative model (its ``generate``, default seed), one row per cluster id (PFCA Fig. 3d/h)."""
     clusters = list(range(model.n_clusters) if clusters is None else clusters)
-    ids = torch.tensor(clusters).repeat_interleave(per_cluster)
-    samples, _ = model.generate(len(ids), clusters=ids)
+    samples = model.generate(clusters, n=per_cluster)
     return image_grid(samples, len(clusters), title, [f"y={c}" for c in clusters])
 
 
@@ -242,6 +242,19 @@ def reject_curves(curves: dict[str, pd.DataFrame], title: str | None = None, mar
         ax.set_title(title, fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def cluster_members(labels: Sequence[int] | torch.Tensor, n_clusters: int, per_cluster: int,
+                    seed: int = 0) -> list[torch.Tensor]:
+    """Up to ``per_cluster`` random indices of the inputs in each cluster, one tensor per cluster
+    (rows of an :func:`image_grid`, Dual-AAE Fig. 6)."""
+    labels = torch.as_tensor(labels)
+    generator = torch.Generator().manual_seed(seed)
+    rows = []
+    for k in range(n_clusters):
+        index = (labels == k).nonzero().flatten()
+        rows.append(index[torch.randperm(len(index), generator=generator)[:per_cluster]])
+    return rows
 
 
 def embeddings(panels: dict[str, np.ndarray], labels: np.ndarray, title: str | None = None) -> Figure:

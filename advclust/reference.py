@@ -58,12 +58,15 @@ import pandas as pd
 from advclust.errors import check_choice
 
 __all__ = [
+    "ARCHITECTURES",
+    "BASELINE_NAMES",
     "CAVEATS",
     "DROPPED",
     "METRIC_RANGES",
     "PFCA_SYNTHETIC_CLAIMS",
     "REPORTED",
     "TABLES",
+    "VARIANTS",
     "ReportedValue",
     "papers",
     "reported",
@@ -706,3 +709,54 @@ def _keys(df: pd.DataFrame, levels: Sequence[str]) -> list:
 #: completely deviating from the true distribution". Keyed by the number of noise variables.
 PFCA_SYNTHETIC_CLAIMS: dict[int, str] = {0: "succeeds", 1: "succeeds", 2: "succeeds", 3: "degrades",
                                          4: "succeeds", 8: "degrades"}
+
+
+# --------------------------------------------------------------------------
+# The papers' settings, as constructor parameters of the methods (plain data).
+
+#: How the papers' tables print each classical baseline (PFCA Tables I and VI, Dual-AAE Table I,
+#: SIMI-ClusterGAN Tables II and III), keyed by method name. N-Cuts (normalised cuts, Dual-AAE Table I)
+#: is a spectral clustering and is shown beside it.
+BASELINE_NAMES: dict[str, tuple[str, ...]] = {
+    "kmeans": ("K-means",), "gmm": ("GMM",), "spectral": ("SC", "N-Cuts"),
+    "agglomerative": ("AC", "AGGLO"), "nmf": ("NMF",),
+}
+
+#: Network sizes per method, then dataset, as constructor parameters (``n_clusters`` comes from the data).
+ARCHITECTURES: dict[str, dict[str, dict]] = {
+    # DCAN §3 (the input size comes from the data): encoder x-hidden-latent, discriminator latent-hidden-1.
+    "dcan": {
+        "mnist": dict(encoder_hidden=[384], latent_dim=256, discriminator_hidden=[16]),  # 196-384-256, 256-16-1
+        "cifar10-resnet50": dict(encoder_hidden=[1024, 512], latent_dim=128,
+                                 discriminator_hidden=[16]),  # 2048-1024-512-128, 128-16-1
+        "reuters10k": dict(encoder_hidden=[100], latent_dim=500, discriminator_hidden=[100]),  # 2000-100-500, 500-100-1
+    },
+    # Dual-AAE appendix.
+    "dual-aae": {
+        "mnist": dict(architecture="conv28", style_dim=3, noise_dim=1, conv_channels=(64, 128, 1024, 128)),
+        "stl10-resnet50": dict(architecture="mlp", style_dim=4, noise_dim=4, encoder_hidden=(500, 500, 500),
+                               decoder_hidden=(2000, 500, 1000)),
+        "hhar": dict(architecture="mlp", style_dim=4, noise_dim=2, encoder_hidden=(1000, 1000, 500, 500),
+                     decoder_hidden=(500, 500, 1000, 1000)),
+    },
+    # Latent sizes (z_n, z_M) of SIMI-ClusterGAN Table I, for ClusterGAN and SIMI-ClusterGAN.
+    "clustergan": {
+        "mnist": dict(noise_dim=30, n_clusters=10), "fashion-mnist": dict(noise_dim=30, n_clusters=10),
+        "usps": dict(noise_dim=30, n_clusters=10), "pendigits": dict(noise_dim=5, n_clusters=10),
+        "10x73k": dict(noise_dim=30, n_clusters=8), "cifar10": dict(noise_dim=50, n_clusters=10),
+        "stl10": dict(noise_dim=100, n_clusters=10),
+    },
+}
+
+#: Rows of the papers' tables that are flags of one estimator: method, then the row's printed name, then
+#: its constructor parameters.
+VARIANTS: dict[str, dict[str, dict]] = {
+    # Dual-AAE Tables I-II: Dual-AAE, Dual-AAE without CR (Eq. 8), AAE.
+    "dual-aae": {
+        "Dual-AAE": {},
+        "Dual-AAE(without CR)": {"clustering_regularization": False, "adversarial_category": True},
+        "AAE": {"dual": False, "clustering_regularization": False, "adversarial_category": True},
+    },
+    # DCAN: the assignment of Eqs. 5 and 19 (the default), and Eq. 22 as printed (without the precisions).
+    "dcan": {"DCAN": {"assign_with_precision": True}, "DCAN, Eq. 22 as printed": {"assign_with_precision": False}},
+}

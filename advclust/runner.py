@@ -25,7 +25,7 @@ import pandas as pd
 import torch
 
 import advclust
-from advclust import data, methods
+from advclust import data, methods, metrics
 from advclust.errors import UserInputError
 from advclust.training import resolve_device, seed_everything  # noqa: F401  (re-exported: seeds and devices)
 
@@ -80,7 +80,10 @@ def fit_run(
     estimator.fit(train_data.training_source, eval_set=(eval_data.inputs, eval_data.labels), callbacks=callbacks,
                   **(fit_options or {}))
     wall = time.perf_counter() - started
-    scores = estimator.evaluate(eval_data.inputs, eval_data.labels)
+    if eval_data is train_data and getattr(estimator, "labels_", None) is not None:
+        scores = metrics.clustering_scores(eval_data.labels, estimator.labels_)  # fit labelled these very inputs
+    else:
+        scores = estimator.evaluate(eval_data.inputs, eval_data.labels)
     record = {
         "method": method,
         "dataset": train_data.name,

@@ -8,7 +8,7 @@ from sklearn.datasets import make_blobs
 
 from advclust import data, runner, training
 from advclust.errors import UserInputError
-from advclust.gmm import HardGaussianMixture
+from advclust.methods.gmm import HardGaussianMixture
 from advclust.methods import DCAN
 from advclust.methods.dcan import discriminator_loss, encoder_loss
 from advclust.training import CHECKPOINT_NAME

@@ -3,10 +3,12 @@
 import pytest
 import torch
 
-from advclust import runner
+from advclust import reference, runner
 from advclust.errors import UnknownChoiceError, UserInputError
 from advclust.methods import DualAAE, get
-from advclust.methods.dualaae import VARIANTS, clustering_regularization
+from advclust.methods.dualaae import clustering_regularization
+
+VARIANTS = reference.VARIANTS["dual-aae"]
 
 # Narrow networks and tiny budgets: seconds on 2 CPU cores.
 TINY_CONV = dict(conv_channels=(8, 16, 32, 16), pretrain_epochs=0, batch_size=32, progress=False, log_every=2)
@@ -43,8 +45,10 @@ def test_registered_and_output_shapes(images):
     proba = model.predict_proba(images[:10])
     assert proba.shape == (10, 10) and torch.allclose(proba.sum(1), torch.ones(10), atol=1e-5)
     code = model.encode(images[:10])
-    assert code["y"].shape == (10, 10) and code["h"].shape == (10, 3) and code["z"].shape == (10, 1)
-    assert model.transform(images[:10]).shape == (10, 16)
+    assert code.posterior.shape == (10, 10) and code.style.shape == (10, 3) and code.noise.shape == (10, 1)
+    assert torch.equal(code.latent, torch.cat([code.posterior, code.style, code.noise], 1))
+    assert torch.equal(model.transform(images[:10]), code.latent)
+    assert model.penultimate_features(images[:10]).shape == (10, 16)
     assert model.reconstruct(images[:4]).shape == (4, 1, 28, 28)
     generated = model.generate([0, 1, 2])
     assert generated.shape == (3, 1, 28, 28) and 0 <= generated.min() and generated.max() <= 1
@@ -183,7 +187,7 @@ def test_bad_parameters_raise_clear_errors(bad, match):
 
 def test_conv_architecture_rejects_other_shapes():
     with pytest.raises(UserInputError, match="1x28x28"):
-        DualAAE(n_iterations=1, **TINY_CONV).fit(torch.rand(10, 1, 14, 14))
+        DualAAE(n_iterations=1, architecture="conv28", **TINY_CONV).fit(torch.rand(10, 1, 14, 14))
     with pytest.raises(UserInputError, match="sampler"):
         DualAAE(n_iterations=1, **TINY_CONV).fit(lambda n, device: torch.rand(n, 1, 28, 28))
 

@@ -39,9 +39,9 @@ def test_conv_networks_have_the_papers_shapes(size, strides, maps):
 
 
 def test_auto_architecture_follows_the_input_shape():
-    assert nets.gan_architecture_for((1, 28, 28)) == "conv"
-    assert nets.gan_architecture_for((2,)) == "mlp"
-    assert nets.gan_architecture_for((1, 8, 8)) == "mlp"
+    assert nets.architecture_for("pfca", (1, 28, 28)) == "conv"
+    assert nets.architecture_for("pfca", (2,)) == "mlp"
+    assert nets.architecture_for("pfca", (1, 8, 8)) == "mlp"
     with pytest.raises(UserInputError, match="square images"):
         nets.gan_conv_networks((1, 28, 20), 3, 0)
 
@@ -63,7 +63,7 @@ def test_short_conv_run_lowers_the_critic_loss(size):
     history = model.history_
     assert history["critic_loss"].iloc[-1] < history["critic_loss"].iloc[0]
     assert torch.isfinite(torch.tensor(history.to_numpy())).all()
-    samples, _ = model.generate(8)
+    samples = model.generate([0, 1], n=4)
     assert samples.shape == (8, 1, size, size) and torch.isfinite(samples).all()
     proba = model.predict_proba(_blobs(size, 20, seed=1))
     assert torch.isfinite(proba).all() and torch.allclose(proba.sum(1), torch.ones(20), atol=1e-5)

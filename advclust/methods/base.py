@@ -1,9 +1,14 @@
-"""The estimator contract shared by every method (scikit-learn style).
+"""The estimator surface shared by every method (scikit-learn style).
 
-Constructor: hyperparameters only. ``fit(X)`` learns, ``predict(X)`` and
-``fit_predict(X)`` return cluster labels, ``predict_proba(X)`` the posterior
-where the method has one; learned state ends with ``_``; ``history_`` is a
-DataFrame of losses and evaluation metrics by step.
+Constructor: hyperparameters only. ``fit(X)`` learns and sets ``labels_``;
+``predict(X)`` and ``fit_predict(X)`` return cluster labels,
+``predict_proba(X)`` the posterior (a CPU tensor) where the method has one;
+``transform(X)`` the latent code and ``encode(X)`` an :class:`Encoding`
+where the method encodes; ``generate(clusters, *, n, seed)`` where it
+generates; learned state ends with ``_``; ``history_`` is a DataFrame of
+losses and evaluation metrics by step. The neural methods share one set of
+run-control parameters (:class:`NeuralClusterer`) and ``architecture="auto"``
+(:func:`advclust.nets.architecture_for`).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import copy
 import math
 import numbers
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -20,8 +26,8 @@ import torch
 from sklearn.base import BaseEstimator, ClusterMixin
 from torch import nn
 
-from advclust import metrics, training
-from advclust.errors import UserInputError
+from advclust import metrics, nets, training
+from advclust.errors import UserInputError, check_choice
 
 #: Batch size used when predicting, independent of the training batch size.
 PREDICT_BATCH = 4096
@@ -45,28 +51,84 @@ def check_param(name: str, value: Any, kind: str, low: float | None = None, high
         raise UserInputError(f"parameter {name} must be <= {high}, got {value!r}")
 
 
+@dataclass(frozen=True)
+class Encoding:
+    """What ``encode(X)`` returns in every method that encodes: CPU tensors, one row per input.
+
+    ``latent``: the latent code, what ``transform`` returns (DCAN: z; ClusterGAN: (z_n, softmax z_M);
+    Dual-AAE: (q(y|x), h, z); PFCA and IMSAT, which have no encoder: the classifier's logits).
+    ``posterior``: q(y|x), (n, K), what ``predict_proba`` returns. ``style``: Dual-AAE's h.
+    ``noise``: ClusterGAN's z_n, Dual-AAE's z. A part the method does not have is None.
+    """
+
+    latent: torch.Tensor
+    posterior: torch.Tensor | None = None
+    style: torch.Tensor | None = None
+    noise: torch.Tensor | None = None
+
+
 class Clusterer(ClusterMixin, BaseEstimator):
-    """What every method shares, neural or classical: ``fit_predict`` and the one ``evaluate``."""
+    """What every method shares, neural or classical: ``labels_`` after ``fit``, ``fit_predict`` and the one
+    ``evaluate``."""
 
     def fit_predict(self, X: torch.Tensor, y: Any = None, **fit_options: Any) -> np.ndarray:
-        return self.fit(X, **fit_options).predict(X)
+        return self.fit(X, **fit_options).labels_
 
     def evaluate(self, X: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
         """ACC (Hungarian), purity, NMI and ARI of the predicted clusters against labels ``y``."""
         return metrics.clustering_scores(y, self.predict(X))
 
 
+#: Makes a method class an estimator whose ``__init__`` is built from its annotated fields (scikit-learn reads
+#: that signature); scikit-learn's repr, and identity for equality.
+estimator = dataclass(repr=False, eq=False)
+
+
+def run_control(default: Any) -> Any:
+    """A run-control field: keyword-only, after the method's own hyperparameters in ``__init__``.
+
+    A method gives one of :class:`NeuralClusterer`'s fields its own default with
+    ``n_iterations: int = run_control(500)``.
+    """
+    return field(default=default, kw_only=True)
+
+
+@estimator
 class NeuralClusterer(Clusterer):
     """Base of the iterative neural methods: one training loop (:func:`advclust.training.train`).
 
-    Subclasses define ``__init__`` (hyperparameters only, including the common
-    ones validated here), ``build``, ``train_step``, ``modules_``,
-    ``optimizers_`` and ``predict_proba``.
+    Subclasses are ``@estimator`` classes whose annotated fields are their hyperparameters;
+    they define ``architecture`` (default "auto"), ``network_family`` (a key of
+    :data:`advclust.nets.ARCHITECTURES`), ``build``, ``train_step``, ``modules_``, ``optimizers_``
+    and ``predict_proba``.
+
+    Run control, shared by every neural method (keyword-only; each method sets the first two):
+
+    - ``n_iterations``: training steps (generator iterations where there is a generator);
+    - ``batch_size``: minibatch size;
+    - ``seed``: seeds Python, NumPy and torch when ``fit`` starts, and is ``generate``'s default seed;
+    - ``device``: ``"auto"`` (CUDA when present, else the CPU), ``"cpu"``, ``"cuda"``, ``"cuda:N"``;
+    - ``eval_every``: score ``fit``'s ``eval_set`` every this many steps (0: at the end only);
+    - ``log_every``: a ``history_`` row (losses averaged over the window) every this many steps;
+    - ``checkpoint_dir``: folder of an atomic checkpoint, resumed from when present (None: none);
+    - ``checkpoint_every``: write it every this many steps (0: at the end only);
+    - ``snapshot_steps``: steps after which the networks are kept for :meth:`at_snapshot`;
+    - ``progress``: show a progress bar.
     """
 
-    # Common run-control parameters every subclass accepts in its constructor:
-    # n_iterations, batch_size, seed, device, eval_every, log_every,
-    # checkpoint_dir, checkpoint_every, snapshot_steps, progress.
+    n_iterations: int = field(kw_only=True)
+    batch_size: int = field(kw_only=True)
+    seed: int = run_control(0)
+    device: str = run_control("auto")
+    eval_every: int = run_control(0)
+    log_every: int = run_control(100)
+    checkpoint_dir: str | None = run_control(None)
+    checkpoint_every: int = run_control(0)
+    snapshot_steps: Sequence[int] = run_control(())
+    progress: bool = run_control(True)
+
+    #: Key of the method's networks in :data:`advclust.nets.ARCHITECTURES`.
+    network_family = ""
 
     def validate_params(self) -> None:
         """Check the common parameters; subclasses extend this with their own."""
@@ -80,6 +142,7 @@ class NeuralClusterer(Clusterer):
         for step in self.snapshot_steps:
             check_param("snapshot_steps", step, "int", 1, self.n_iterations)
         training.resolve_device(self.device)
+        check_choice("architecture", self.architecture, nets.architecture_names(self.network_family))
 
     # -- hooks -------------------------------------------------------------
     def build(self, source: torch.Tensor | Callable, device: torch.device) -> None:
@@ -104,10 +167,17 @@ class NeuralClusterer(Clusterer):
         """Learn from inputs ``X`` (a tensor, or an endless sampler); ``y`` is ignored.
 
         ``eval_set=(inputs, labels)`` is scored every ``eval_every`` steps for the history only.
+        ``labels_`` is then the cluster of each input of ``X``, or None when ``X`` is a sampler.
         """
         self.validate_params()
-        training.train(self, X, eval_set=eval_set, callbacks=callbacks)
+        self.fit_networks(X, eval_set=eval_set, callbacks=callbacks)
+        self.labels_ = self.predict(X) if isinstance(X, torch.Tensor) else None
         return self
+
+    def fit_networks(self, X: torch.Tensor | Callable, eval_set: tuple[torch.Tensor, torch.Tensor] | None = None,
+                     callbacks: Sequence[Callable[[NeuralClusterer, int], None]] = ()) -> None:
+        """The training part of ``fit`` (parameters already checked); methods with extra steps extend it."""
+        training.train(self, X, eval_set=eval_set, callbacks=callbacks)
 
     def predict(self, X: torch.Tensor) -> np.ndarray:
         """Cluster label of each input: the argmax of the posterior."""
@@ -129,6 +199,27 @@ class NeuralClusterer(Clusterer):
             module.load_state_dict(self.snapshots_[step][name])
         clone.set_modules(modules)
         return clone
+
+    def generation_ids(self, clusters: int | Sequence[int] | torch.Tensor, n: int | None = None) -> torch.Tensor:
+        """``generate``'s cluster ids, cluster-major: each id of ``clusters`` (an int or a 1-D sequence)
+        repeated ``n`` times (None: once), checked against ``n_clusters``."""
+        ids = torch.as_tensor([clusters] if isinstance(clusters, numbers.Integral) else
+                              (clusters if isinstance(clusters, torch.Tensor) else list(clusters)), dtype=torch.long)
+        if ids.dim() != 1:
+            raise UserInputError(f"clusters must be an int or a 1-D sequence of ids, got shape {tuple(ids.shape)}")
+        if ids.numel() and (ids.min() < 0 or ids.max() >= self.n_clusters):
+            raise UserInputError(f"cluster ids must lie in [0, {self.n_clusters}), got {ids.tolist()}")
+        if n is not None:
+            check_param("n", n, "int", 1)
+        return ids.cpu().repeat_interleave(1 if n is None else n)
+
+    def standard_normal(self, rows: int, columns: int, seed: int | None = None) -> torch.Tensor:
+        """``generate``'s noise: (rows, columns) N(0, 1) draws on the CPU from a generator seeded with ``seed``
+        (None: the estimator's ``seed``), never the global one; drawn row by row, so that a sample does not
+        depend on how many follow it."""
+        random = torch.Generator().manual_seed(self.seed if seed is None else seed)
+        return torch.stack([torch.randn(columns, generator=random) for _ in range(rows)]) if rows else (
+            torch.empty(0, columns))
 
     def set_modules(self, modules: dict[str, nn.Module]) -> None:
         for name, module in modules.items():

@@ -23,13 +23,6 @@ import torch
 from advclust.errors import UserInputError, check_choice
 from advclust.methods.base import Clusterer, check_param
 
-#: How the papers' tables print each baseline (PFCA Tables I and VI, Dual-AAE Table I, SIMI-ClusterGAN Tables II and III).
-#: N-Cuts (normalised cuts, Dual-AAE) is a spectral clustering and is shown beside it.
-PRINTED_NAMES: dict[str, tuple[str, ...]] = {
-    "kmeans": ("K-means",), "gmm": ("GMM",), "spectral": ("SC", "N-Cuts"),
-    "agglomerative": ("AC", "AGGLO"), "nmf": ("NMF",),
-}
-
 #: Rows of fitted points compared at once by the nearest-neighbour extension (bounds its memory).
 NEIGHBOUR_CHUNK = 2048
 
@@ -78,7 +71,8 @@ class SklearnClusterer(Clusterer):
     def fit(self, X: torch.Tensor | np.ndarray, y: Any = None,
             eval_set: tuple[torch.Tensor, torch.Tensor] | None = None,
             callbacks: Sequence[Callable[[SklearnClusterer, int], None]] = ()) -> SklearnClusterer:
-        """Fit on ``X`` (or a ``fit_samples`` subset); ``y`` and ``eval_set`` are ignored."""
+        """Fit on ``X`` (or a ``fit_samples`` subset) and label every input of ``X`` (``labels_``);
+        ``y`` and ``eval_set`` are ignored."""
         self.validate_params()
         array = as_matrix(X)
         self.check_inputs(array)
@@ -94,6 +88,7 @@ class SklearnClusterer(Clusterer):
             self.fit_points_, self.fit_labels_ = points, self.estimator_.labels_
         self.n_fit_samples_ = len(points)
         self.history_ = pd.DataFrame()
+        self.labels_ = self.predict(array)
         for callback in callbacks:
             callback(self, 1)
         return self

@@ -24,7 +24,7 @@ from torch import nn
 
 from advclust import losses, nets
 from advclust.errors import UserInputError, check_choice
-from advclust.methods.base import NeuralClusterer, check_param
+from advclust.methods.base import Encoding, NeuralClusterer, check_param, estimator, run_control
 from advclust.methods.imsat import IMSAT
 
 #: How real inputs get a cluster: k-means on the encoder output (ClusterGAN, SIMI-ClusterGAN) or argmax of its categorical part.
@@ -33,81 +33,41 @@ ASSIGNMENTS = ("kmeans", "argmax")
 #: Where the one-hot code z_M of the generator comes from.
 PRIORS = ("uniform", "learned")
 
-#: Latent sizes (z_n, z_M) of SIMI-ClusterGAN Table I.
-PAPER_LATENTS: dict[str, dict[str, int]] = {
-    "mnist": dict(noise_dim=30, n_clusters=10), "fashion-mnist": dict(noise_dim=30, n_clusters=10),
-    "usps": dict(noise_dim=30, n_clusters=10), "pendigits": dict(noise_dim=5, n_clusters=10),
-    "10x73k": dict(noise_dim=30, n_clusters=8), "cifar10": dict(noise_dim=50, n_clusters=10),
-    "stl10": dict(noise_dim=100, n_clusters=10),
-}
 
-
+@estimator
 class ClusterGAN(NeuralClusterer):
     """ClusterGAN: WGAN-GP with a uniform one-hot prior and an encoder trained on the cycle losses.
 
     Defaults are ClusterGAN's MNIST reference as SIMI-ClusterGAN uses it: z_n of dimension 30 with sigma = 0.1,
     alpha_cl = alpha_mse = 10 (``alpha_ce``, ``alpha_mse``), gradient penalty 10, 5 critic steps per
-    generator step, Adam 1e-4 (0.5, 0.9), batch 64, the conv networks of :func:`advclust.nets.clustergan_networks`
-    (``architecture="mlp"``: two-hidden-layer MLPs of ``hidden``, SIMI-ClusterGAN's choice for low-dimensional data),
+    generator step, Adam 1e-4 (0.5, 0.9), batch 64, the conv networks of :func:`advclust.nets.clustergan_conv_networks`
+    (``architecture="auto"`` takes them for square images of 16 pixels or more with a side divisible by 4, and
+    otherwise the two-hidden-layer MLPs of ``hidden``, SIMI-ClusterGAN's choice for low-dimensional data),
     tanh output for data in [-1, 1]. ``n_iterations`` = 37 500 generator steps = the reference's
     200 epochs of 60 000 images in batches of 64, 5 batches per generator step.
     J_mse is the mean squared error (SIMI-ClusterGAN Eq. 3 calls it MSE). G and E are updated together on one
     objective: the gradients that Algorithm 1's two lines 17-18 give each network.
     """
 
-    def __init__(
-        self,
-        n_clusters: int = 10,
-        noise_dim: int = 30,
-        sigma: float = 0.1,
-        architecture: str = "conv",
-        hidden: Sequence[int] = (256, 256),
-        output_activation: str | None = "tanh",
-        gp_weight: float = 10.0,
-        n_critic: int = 5,
-        alpha_ce: float = 10.0,
-        alpha_mse: float = 10.0,
-        lr: float = 1e-4,
-        beta1: float = 0.5,
-        beta2: float = 0.9,
-        assignment: str = "kmeans",
-        kmeans_n_init: int = 10,
-        n_iterations: int = 37500,
-        batch_size: int = 64,
-        seed: int = 0,
-        device: str = "auto",
-        eval_every: int = 0,
-        log_every: int = 100,
-        checkpoint_dir: str | None = None,
-        checkpoint_every: int = 0,
-        snapshot_steps: Sequence[int] = (),
-        progress: bool = True,
-    ):
-        self.n_clusters = n_clusters
-        self.noise_dim = noise_dim
-        self.sigma = sigma
-        self.architecture = architecture
-        self.hidden = hidden
-        self.output_activation = output_activation
-        self.gp_weight = gp_weight
-        self.n_critic = n_critic
-        self.alpha_ce = alpha_ce
-        self.alpha_mse = alpha_mse
-        self.lr = lr
-        self.beta1 = beta1
-        self.beta2 = beta2
-        self.assignment = assignment
-        self.kmeans_n_init = kmeans_n_init
-        self.n_iterations = n_iterations
-        self.batch_size = batch_size
-        self.seed = seed
-        self.device = device
-        self.eval_every = eval_every
-        self.log_every = log_every
-        self.checkpoint_dir = checkpoint_dir
-        self.checkpoint_every = checkpoint_every
-        self.snapshot_steps = snapshot_steps
-        self.progress = progress
+    n_clusters: int = 10
+    noise_dim: int = 30
+    sigma: float = 0.1
+    architecture: str = "auto"
+    hidden: Sequence[int] = (256, 256)
+    output_activation: str | None = "tanh"
+    gp_weight: float = 10.0
+    n_critic: int = 5
+    alpha_ce: float = 10.0
+    alpha_mse: float = 10.0
+    lr: float = 1e-4
+    beta1: float = 0.5
+    beta2: float = 0.9
+    assignment: str = "kmeans"
+    kmeans_n_init: int = 10
+    n_iterations: int = run_control(37500)
+    batch_size: int = run_control(64)
+
+    network_family = "clustergan"
 
     # The prior of z_M and the losses SIMI-ClusterGAN adds; ClusterGAN has none of them.
     prior = "uniform"
@@ -121,7 +81,6 @@ class ClusterGAN(NeuralClusterer):
         check_param("n_clusters", self.n_clusters, "int", 2)
         check_param("noise_dim", self.noise_dim, "int", 1)
         check_param("sigma", self.sigma, "float", 0, low_inclusive=False)
-        check_choice("architecture", self.architecture, nets.CLUSTERGAN_ARCHITECTURES)
         for width in self.hidden:
             check_param("hidden", width, "int", 1)
         if self.output_activation is not None:
@@ -137,21 +96,21 @@ class ClusterGAN(NeuralClusterer):
         check_param("kmeans_n_init", self.kmeans_n_init, "int", 1)
 
     # -- training ------------------------------------------------------------
-    def fit(self, X: torch.Tensor, y: Any = None, eval_set: tuple[torch.Tensor, torch.Tensor] | None = None,
-            callbacks: Sequence[Callable] = ()) -> ClusterGAN:
+    def fit_networks(self, X: torch.Tensor, eval_set: tuple[torch.Tensor, torch.Tensor] | None = None,
+                     callbacks: Sequence[Callable] = ()) -> None:
         """Train on the inputs ``X`` (a tensor), then fit the k-means of the assignment on their encodings."""
         if not isinstance(X, torch.Tensor):
             raise UserInputError(f"{type(self).__name__} trains on a tensor of inputs, got {type(X).__name__}")
         self.kmeans_ = None
-        super().fit(X, eval_set=eval_set, callbacks=callbacks)
+        super().fit_networks(X, eval_set=eval_set, callbacks=callbacks)
         if self.assignment == "kmeans":
             self.kmeans_ = self._kmeans(self.encoding(X))
-        return self
 
     def build(self, source: torch.Tensor, device: torch.device) -> None:
         self.data_shape_ = tuple(source.shape[1:])
-        generator, critic, encoder = nets.clustergan_networks(
-            self.architecture, self.data_shape_, self.n_clusters, self.noise_dim, self.hidden, self.output_activation)
+        self.architecture_, (generator, critic, encoder) = nets.build_networks(
+            self.network_family, self.architecture, self.data_shape_, n_clusters=self.n_clusters,
+            noise_dim=self.noise_dim, hidden=self.hidden, output_activation=self.output_activation)
         self.generator_, self.critic_, self.encoder_ = generator.to(device), critic.to(device), encoder.to(device)
         adam = dict(lr=self.lr, betas=(self.beta1, self.beta2))
         self.optimizer_g_ = torch.optim.Adam(self.generator_.parameters(), **adam)
@@ -233,25 +192,29 @@ class ClusterGAN(NeuralClusterer):
                 "gradient_penalty": penalty.detach(), **{f"j_{k}": v.detach() for k, v in terms.items()}}
 
     # -- inference -----------------------------------------------------------
-    def encode(self, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """E(x): (z_n, softmax of the categorical part) of each input."""
+    def encode(self, X: torch.Tensor) -> Encoding:
+        """E(x): z_n (``noise``), softmax z_M (``posterior``) and both concatenated (``latent``)."""
         def both(x: torch.Tensor) -> torch.Tensor:
             z_n, logits = self.encoder_(x)
             return torch.cat([z_n, logits.softmax(1)], 1)
 
-        out = self._batched(both, X).cpu()
-        return out[:, : self.noise_dim], out[:, self.noise_dim :]
+        latent = self._batched(both, X).cpu()
+        return Encoding(latent=latent, posterior=latent[:, self.noise_dim :], noise=latent[:, : self.noise_dim])
+
+    def transform(self, X: torch.Tensor) -> torch.Tensor:
+        """The latent code (z_n, softmax z_M) of each input: what the k-means assignment clusters."""
+        return self.encode(X).latent
 
     def encoding(self, X: torch.Tensor) -> np.ndarray:
-        """The vectors k-means clusters: E(x)'s z_n and softmax z_M concatenated."""
-        return torch.cat(self.encode(X), 1).numpy().astype(np.float64)
+        """:meth:`transform` as float64 NumPy, the k-means input."""
+        return self.transform(X).numpy().astype(np.float64)
 
     def _kmeans(self, features: np.ndarray) -> KMeans:
         return KMeans(self.n_clusters, n_init=self.kmeans_n_init, random_state=self.seed).fit(features)
 
     def predict_proba(self, X: torch.Tensor) -> torch.Tensor:
         """The encoder's categorical posterior softmax z_M."""
-        return self.encode(X)[1]
+        return self.encode(X).posterior
 
     def predict(self, X: torch.Tensor) -> np.ndarray:
         """k-means on the encodings (the k-means fitted on the training inputs; during training, one
@@ -264,27 +227,37 @@ class ClusterGAN(NeuralClusterer):
             kmeans = self._kmeans(features)
         return kmeans.predict(features)
 
-    def generate(self, clusters: torch.Tensor, noise: torch.Tensor | None = None) -> torch.Tensor:
-        """G(z_n, one-hot(cluster)) for each cluster id; fresh noise unless given."""
-        codes = F.one_hot(torch.as_tensor(clusters), self.n_clusters).float()
-        return self.generate_from_codes(codes, noise)
+    def generate(self, clusters: int | Sequence[int] | torch.Tensor, *, n: int | None = None, seed: int | None = None,
+                 noise: torch.Tensor | None = None) -> torch.Tensor:
+        """G(z_n, one-hot z_M), ``n`` samples per cluster id of ``clusters``, cluster-major, on the CPU.
 
-    def generate_from_codes(self, codes: torch.Tensor, noise: torch.Tensor | None = None) -> torch.Tensor:
-        """G(z_n, z_M) for given (possibly non one-hot) codes z_M, e.g. interpolations (SIMI-ClusterGAN Fig. 7)."""
+        ``noise`` z_n (one row per sample) is drawn from N(0, sigma^2 I) with ``seed`` when None.
+        """
+        codes = F.one_hot(self.generation_ids(clusters, n), self.n_clusters).float()
+        return self.generate_from_codes(codes, noise, seed=seed)
+
+    def generate_from_codes(self, codes: torch.Tensor, noise: torch.Tensor | None = None, *,
+                            seed: int | None = None) -> torch.Tensor:
+        """G(z_n, z_M) for given (possibly non one-hot) codes z_M, e.g. interpolations (SIMI-ClusterGAN Fig. 7);
+        z_n drawn with ``seed`` (None: the estimator's) unless given."""
         if noise is None:
-            noise = self.sigma * torch.randn(len(codes), self.noise_dim)
+            noise = self.sigma * self.standard_normal(len(codes), self.noise_dim, seed)
         return self._batched(lambda z: self.generator_(z[:, : self.n_clusters], z[:, self.n_clusters :]),
                              torch.cat([codes.float(), noise.float()], 1)).cpu()
 
-    def interpolate(self, start: int, end: int, steps: int = 10, noise: torch.Tensor | None = None) -> torch.Tensor:
-        """Samples along z = (z_n, tau z_M^start + (1 - tau) z_M^end), tau from 1 to 0, z_n fixed (SIMI-ClusterGAN §IV-E)."""
+    def interpolate(self, start: int, end: int, steps: int = 10, noise: torch.Tensor | None = None, *,
+                    seed: int | None = None) -> torch.Tensor:
+        """Samples along z = (z_n, tau z_M^start + (1 - tau) z_M^end), tau from 1 to 0, z_n fixed (SIMI-ClusterGAN §IV-E);
+        z_n drawn with ``seed`` (None: the estimator's) unless given."""
         tau = torch.linspace(1, 0, steps)[:, None]
         eye = torch.eye(self.n_clusters)
         codes = tau * eye[start] + (1 - tau) * eye[end]
-        fixed = (self.sigma * torch.randn(1, self.noise_dim) if noise is None else noise.reshape(1, -1)).repeat(steps, 1)
-        return self.generate_from_codes(codes, fixed)
+        if noise is None:
+            noise = self.sigma * self.standard_normal(1, self.noise_dim, seed)
+        return self.generate_from_codes(codes, noise.reshape(1, -1).repeat(steps, 1))
 
 
+@estimator
 class SIMIClusterGAN(ClusterGAN):
     """SIMI-ClusterGAN, SIMI-ClusterGAN Algorithm 1: IMSAT's P_phi (phase 1), then ClusterGAN with the learned prior.
 
@@ -295,70 +268,23 @@ class SIMIClusterGAN(ClusterGAN):
     Phase 1 is an :class:`IMSAT` built from the ``prior_*`` parameters (SIMI-ClusterGAN §IV-B: d-1200-1200-M,
     Adam 0.002, beta_p 0.1, beta_mu 4, beta_t 0.25); ``fit(X, prior=fitted_imsat)`` reuses one.
     Where SIMI-ClusterGAN is silent: J_rec, J_cm are mean squared errors like J_mse; G(E(x)) in J_rec and J_cm
-    takes E's categorical part as its softmax and, in J_rec, E's z_n.
+    takes E's categorical part as its softmax and, in J_rec, E's z_n. The other parameters are :class:`ClusterGAN`'s.
     """
 
-    def __init__(
-        self,
-        n_clusters: int = 10,
-        noise_dim: int = 30,
-        sigma: float = 0.1,
-        architecture: str = "conv",
-        hidden: Sequence[int] = (256, 256),
-        output_activation: str | None = "tanh",
-        gp_weight: float = 10.0,
-        n_critic: int = 5,
-        alpha_ce: float = 10.0,
-        alpha_mse: float = 10.0,
-        alpha_re: float = 1.0,
-        alpha_pcl: float = 10.0,
-        alpha_cm: float = 1.0,
-        prior: str = "learned",
-        prior_hidden: Sequence[int] = (1200, 1200),
-        prior_iterations: int = 14000,
-        prior_batch_size: int = 250,
-        prior_lr: float = 0.002,
-        prior_radius: float = 0.25,
-        prior_radius_neighbour: int = 10,
-        prior_augment: bool = False,
-        beta_p: float = 0.1,
-        beta_mu: float = 4.0,
-        lr: float = 1e-4,
-        beta1: float = 0.5,
-        beta2: float = 0.999,
-        assignment: str = "kmeans",
-        kmeans_n_init: int = 10,
-        n_iterations: int = 37500,
-        batch_size: int = 64,
-        seed: int = 0,
-        device: str = "auto",
-        eval_every: int = 0,
-        log_every: int = 100,
-        checkpoint_dir: str | None = None,
-        checkpoint_every: int = 0,
-        snapshot_steps: Sequence[int] = (),
-        progress: bool = True,
-    ):
-        super().__init__(
-            n_clusters=n_clusters, noise_dim=noise_dim, sigma=sigma, architecture=architecture, hidden=hidden,
-            output_activation=output_activation, gp_weight=gp_weight, n_critic=n_critic, alpha_ce=alpha_ce,
-            alpha_mse=alpha_mse, lr=lr, beta1=beta1, beta2=beta2, assignment=assignment,
-            kmeans_n_init=kmeans_n_init, n_iterations=n_iterations, batch_size=batch_size, seed=seed, device=device,
-            eval_every=eval_every, log_every=log_every, checkpoint_dir=checkpoint_dir,
-            checkpoint_every=checkpoint_every, snapshot_steps=snapshot_steps, progress=progress)
-        self.alpha_re = alpha_re
-        self.alpha_pcl = alpha_pcl
-        self.alpha_cm = alpha_cm
-        self.prior = prior
-        self.prior_hidden = prior_hidden
-        self.prior_iterations = prior_iterations
-        self.prior_batch_size = prior_batch_size
-        self.prior_lr = prior_lr
-        self.prior_radius = prior_radius
-        self.prior_radius_neighbour = prior_radius_neighbour
-        self.prior_augment = prior_augment
-        self.beta_p = beta_p
-        self.beta_mu = beta_mu
+    alpha_re: float = 1.0
+    alpha_pcl: float = 10.0
+    alpha_cm: float = 1.0
+    prior: str = "learned"
+    prior_hidden: Sequence[int] = (1200, 1200)
+    prior_iterations: int = 14000
+    prior_batch_size: int = 250
+    prior_lr: float = 0.002
+    prior_radius: float = 0.25
+    prior_radius_neighbour: int = 10
+    prior_augment: bool = False
+    beta_p: float = 0.1
+    beta_mu: float = 4.0
+    beta2: float = 0.999  # ClusterGAN's parameter with SIMI-ClusterGAN §IV-B's value
 
     def added_loss_weights(self) -> dict[str, float]:
         return {"rec": self.alpha_re, "pce": self.alpha_pcl, "cm": self.alpha_cm}
@@ -398,18 +324,3 @@ class SIMIClusterGAN(ClusterGAN):
 
     def prior_ids(self, real: torch.Tensor) -> torch.Tensor:
         return self.prior_model_.assign(real)
-
-
-def code_classes(model: ClusterGAN, X: torch.Tensor, labels: torch.Tensor) -> list[tuple[int, float, int]]:
-    """For each one-hot code z_M: the majority true class of the real inputs the encoder puts there (argmax),
-    that class's share of them, and how many inputs it holds: what each row of generated samples should show."""
-    codes = model.predict_proba(X).argmax(1)
-    rows = []
-    for code in range(model.n_clusters):
-        members = labels[codes == code]
-        if len(members) == 0:
-            rows.append((-1, 0.0, 0))
-            continue
-        counts = torch.bincount(members)
-        rows.append((int(counts.argmax()), float(counts.max()) / len(members), len(members)))
-    return rows

@@ -21,29 +21,14 @@ from torch import nn
 
 from advclust import nets
 from advclust.errors import UserInputError, check_choice
-from advclust.gmm import HardGaussianMixture
-from advclust.methods.base import NeuralClusterer, check_param
-
-#: Layer sizes of DCAN §3 (the input size comes from the data): encoder x-hidden-latent, discriminator latent-hidden-1.
-PAPER_ARCHITECTURES: dict[str, dict[str, list[int] | int]] = {
-    "mnist": dict(encoder_hidden=[384], latent_dim=256, discriminator_hidden=[16]),  # 196-384-256, 256-16-1
-    "cifar10-resnet50": dict(encoder_hidden=[1024, 512], latent_dim=128, discriminator_hidden=[16]),  # 2048-1024-512-128, 128-16-1
-    "reuters10k": dict(encoder_hidden=[100], latent_dim=500, discriminator_hidden=[100]),  # 2000-100-500, 500-100-1
-}
+from advclust.methods.base import Encoding, NeuralClusterer, check_param, estimator, run_control
+from advclust.methods.gmm import HardGaussianMixture
 
 #: How the encoder's weights start: Glorot/Xavier uniform with tanh's gain 5/3 and zero biases, or PyTorch's default.
 ENCODER_INITS = ("xavier", "pytorch")
 
 #: The encoder's objective: Eq. 18 as printed (minimise ln(1 - D(G(x)))) or the usual non-saturating -ln D(G(x)).
 ENCODER_LOSSES = ("minimax", "non_saturating")
-
-
-def xavier_tanh_(module: nn.Module) -> None:
-    """Glorot-uniform weights with the tanh gain and zero biases for every linear layer of ``module``."""
-    for layer in module.modules():
-        if isinstance(layer, nn.Linear):
-            nn.init.xavier_uniform_(layer.weight, gain=nn.init.calculate_gain("tanh"))
-            nn.init.zeros_(layer.bias)
 
 
 def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
@@ -62,11 +47,12 @@ def encoder_loss(fake_logits: torch.Tensor, kind: str = "minimax") -> torch.Tens
     return -F.logsigmoid(fake_logits).mean()
 
 
+@estimator
 class DCAN(NeuralClusterer):
     """Encoder + latent discriminator + hard-assignment GMM, trained as DCAN §2-3 and A.4-A.6.
 
     Defaults are the paper's MNIST settings: encoder 196-384-256 and discriminator
-    256-16-1 (:data:`PAPER_ARCHITECTURES` has the others), tanh hidden layers, a
+    256-16-1 (``reference.ARCHITECTURES["dcan"]`` has the others), tanh hidden layers, a
     sigmoid output, minibatch 16, 500 iterations, gradient steps with momentum, one
     clustering iteration on ``gmm_points`` = 600 freshly encoded points per iteration.
 
@@ -86,62 +72,31 @@ class DCAN(NeuralClusterer):
     without the precisions, while Eqs. 5 and 19 pick the component of highest Gaussian
     density. The default follows Eqs. 5 and 19 (``assign_with_precision=True``), which
     does not depend on the scale of the latent space; ``False`` is Eq. 22 literally.
-    ``variance_floor``: see :class:`HardGaussianMixture`.
+    ``variance_floor``: see :class:`HardGaussianMixture`. ``architecture``: DCAN's networks are MLPs
+    (``"mlp"``, which ``"auto"`` picks for any input).
     """
 
-    def __init__(
-        self,
-        n_clusters: int = 10,
-        encoder_hidden: Sequence[int] = (384,),
-        latent_dim: int = 256,
-        discriminator_hidden: Sequence[int] = (16,),
-        latent_activation: str = "tanh",
-        encoder_init: str = "xavier",
-        lr: float = 1e-3,
-        momentum: float = 0.9,
-        encoder_loss: str = "minimax",
-        gmm_points: int = 600,
-        init_points: int = 10000,
-        init_iterations: int = 20,
-        init_restarts: int = 10,
-        assign_with_precision: bool = True,
-        variance_floor: float = 1e-6,
-        n_iterations: int = 500,
-        batch_size: int = 16,
-        seed: int = 0,
-        device: str = "auto",
-        eval_every: int = 0,
-        log_every: int = 50,
-        checkpoint_dir: str | None = None,
-        checkpoint_every: int = 0,
-        snapshot_steps: Sequence[int] = (),
-        progress: bool = True,
-    ):
-        self.n_clusters = n_clusters
-        self.encoder_hidden = encoder_hidden
-        self.latent_dim = latent_dim
-        self.discriminator_hidden = discriminator_hidden
-        self.latent_activation = latent_activation
-        self.encoder_init = encoder_init
-        self.lr = lr
-        self.momentum = momentum
-        self.encoder_loss = encoder_loss
-        self.gmm_points = gmm_points
-        self.init_points = init_points
-        self.init_iterations = init_iterations
-        self.init_restarts = init_restarts
-        self.assign_with_precision = assign_with_precision
-        self.variance_floor = variance_floor
-        self.n_iterations = n_iterations
-        self.batch_size = batch_size
-        self.seed = seed
-        self.device = device
-        self.eval_every = eval_every
-        self.log_every = log_every
-        self.checkpoint_dir = checkpoint_dir
-        self.checkpoint_every = checkpoint_every
-        self.snapshot_steps = snapshot_steps
-        self.progress = progress
+    n_clusters: int = 10
+    architecture: str = "auto"
+    encoder_hidden: Sequence[int] = (384,)
+    latent_dim: int = 256
+    discriminator_hidden: Sequence[int] = (16,)
+    latent_activation: str = "tanh"
+    encoder_init: str = "xavier"
+    lr: float = 1e-3
+    momentum: float = 0.9
+    encoder_loss: str = "minimax"
+    gmm_points: int = 600
+    init_points: int = 10000
+    init_iterations: int = 20
+    init_restarts: int = 10
+    assign_with_precision: bool = True
+    variance_floor: float = 1e-6
+    n_iterations: int = run_control(500)
+    batch_size: int = run_control(16)
+    log_every: int = run_control(50)
+
+    network_family = "dcan"
 
     def validate_params(self) -> None:
         super().validate_params()
@@ -171,13 +126,14 @@ class DCAN(NeuralClusterer):
             self._draw = lambda n: inputs[torch.randint(len(inputs), (n,), device=device)]
         else:
             self._draw = lambda n: source(n, device)
-        self.input_dim_ = math.prod(self._draw(1).shape[1:])
-        self.encoder_ = nets.Flatten(nets.mlp([self.input_dim_, *self.encoder_hidden, self.latent_dim], "tanh",
-                                              output_activation=self.latent_activation)).to(device)
-        if self.encoder_init == "xavier":
-            xavier_tanh_(self.encoder_)
-        # Logits out; the sigmoid of DCAN §3 is applied inside the losses (numerically stable).
-        self.discriminator_ = nets.mlp([self.latent_dim, *self.discriminator_hidden, 1], "tanh").to(device)
+        data_shape = tuple(self._draw(1).shape[1:])
+        self.input_dim_ = math.prod(data_shape)
+        # Logits out of the discriminator; the sigmoid of DCAN §3 is applied inside the losses (numerically stable).
+        self.architecture_, (encoder, discriminator) = nets.build_networks(
+            self.network_family, self.architecture, data_shape, encoder_hidden=self.encoder_hidden,
+            latent_dim=self.latent_dim, discriminator_hidden=self.discriminator_hidden,
+            latent_activation=self.latent_activation, encoder_init=self.encoder_init, device=device)
+        self.encoder_, self.discriminator_ = encoder, discriminator
         self.gmm_ = HardGaussianMixture(self.n_clusters, self.latent_dim, self.assign_with_precision,
                                         self.variance_floor).to(device)
         sgd = dict(lr=self.lr, momentum=self.momentum)
@@ -224,6 +180,10 @@ class DCAN(NeuralClusterer):
     def transform(self, X: torch.Tensor) -> torch.Tensor:
         """Latent codes z = G(x) of the inputs."""
         return self._batched(self.encoder_, X).cpu()
+
+    def encode(self, X: torch.Tensor) -> Encoding:
+        """The latent codes z (``latent``) and the mixture's posterior (``posterior``, as :meth:`predict_proba`)."""
+        return Encoding(latent=self.transform(X), posterior=self.predict_proba(X))
 
     def predict_proba(self, X: torch.Tensor) -> torch.Tensor:
         """Softmax of the mixture's assignment scores (Eq. 22); its argmax is the hard assignment."""

@@ -13,12 +13,11 @@ them with four groups of terms:
 
 Clusters are argmax q(y|x). "Dual-AAE without CR" (Eq. 8) drops CR and
 matches y adversarially too; AAE also drops the D-AE term. They are flags of
-the one estimator (:data:`VARIANTS`).
+the one estimator (``reference.VARIANTS["dual-aae"]``).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -28,52 +27,7 @@ from torch import nn
 
 from advclust import losses, nets, training
 from advclust.errors import UserInputError, check_choice
-from advclust.methods.base import NeuralClusterer, check_param
-
-#: Network families: the InfoGAN-style convolutional pair for 28x28 images, or MLPs for vectors.
-ARCHITECTURES = ("conv28", "mlp")
-
-#: Dual-AAE appendix settings per dataset (``n_clusters`` comes from the data).
-PAPER_ARCHITECTURES: dict[str, dict] = {
-    "mnist": dict(architecture="conv28", style_dim=3, noise_dim=1, conv_channels=(64, 128, 1024, 128)),
-    "stl10-resnet50": dict(architecture="mlp", style_dim=4, noise_dim=4, encoder_hidden=(500, 500, 500),
-                           decoder_hidden=(2000, 500, 1000)),
-    "hhar": dict(architecture="mlp", style_dim=4, noise_dim=2, encoder_hidden=(1000, 1000, 500, 500),
-                 decoder_hidden=(500, 500, 1000, 1000)),
-}
-
-#: The three rows of Dual-AAE Tables I-II (named as printed) as parameter overrides of :class:`DualAAE`.
-VARIANTS: dict[str, dict] = {
-    "Dual-AAE": {},
-    "Dual-AAE(without CR)": {"clustering_regularization": False, "adversarial_category": True},
-    "AAE": {"dual": False, "clustering_regularization": False, "adversarial_category": True},
-}
-
-
-class LatentEncoder(nn.Module):
-    """Q(x): a trunk of features, then one linear head split into category logits, style and noise."""
-
-    def __init__(self, trunk: nn.Module, n_features: int, n_clusters: int, style_dim: int, noise_dim: int):
-        super().__init__()
-        self.trunk = trunk
-        self.head = nn.Linear(n_features, n_clusters + style_dim + noise_dim)
-        self.sizes = (n_clusters, style_dim, noise_dim)
-
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        return self.head(self.trunk(x)).split(self.sizes, dim=1)
-
-
-class LatentDecoder(nn.Module):
-    """P(y, h, z): the concatenated code through ``body``, reshaped to the data's shape."""
-
-    def __init__(self, body: nn.Module, data_shape: Sequence[int]):
-        super().__init__()
-        self.body = body
-        self.data_shape = tuple(data_shape)
-
-    def forward(self, y: torch.Tensor, h: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-        return self.body(torch.cat([y, h, z], dim=1)).reshape(len(y), *self.data_shape)
-
+from advclust.methods.base import Encoding, NeuralClusterer, check_param, estimator, run_control
 
 def clustering_regularization(posteriors: torch.Tensor, conditional_weight: float) -> torch.Tensor:
     """Dual-AAE Eq. 9 on a batch: -H[q(y)] + lambda2 * mean H[q(y|x)], q(y) the batch's mean posterior."""
@@ -97,10 +51,14 @@ def _step_each(terms: Sequence[tuple[torch.Tensor, torch.optim.Optimizer]]) -> N
         optimizer.zero_grad(set_to_none=True)
 
 
+@estimator
 class DualAAE(NeuralClusterer):
-    """Dual adversarial auto-encoders (Dual-AAE Eq. 10); AAE and "without CR" through flags (:data:`VARIANTS`).
+    """Dual adversarial auto-encoders (Dual-AAE Eq. 10); AAE and "without CR" through flags
+    (``reference.VARIANTS["dual-aae"]``).
 
-    Defaults are Dual-AAE's MNIST settings: the appendix's InfoGAN-style networks (``conv_channels``),
+    Defaults are Dual-AAE's MNIST settings: the appendix's InfoGAN-style networks (``conv_channels``;
+    ``architecture="auto"`` takes them for 1x28x28 images and the MLPs of ``encoder_hidden`` and
+    ``decoder_hidden`` otherwise, as the appendix does for STL-10 and HHAR features),
     category 10, style 3, noise 1 (the reference code's 4-d code is these 3 style + 1 noise dims:
     it reconstructs dims 1-3 only), the critic FC(100)-Drop(0.2)-ReLU-FC(100)-Drop(0.2)-ReLU-FC(1),
     lambda1 = ``dae_weight`` = 0.1, lambda2 = ``conditional_entropy_weight`` = 0.5, batch 100,
@@ -123,72 +81,33 @@ class DualAAE(NeuralClusterer):
     end to end (not greedy layer-wise), before the loop; 0 disables it.
     """
 
-    def __init__(
-        self,
-        n_clusters: int = 10,
-        architecture: str = "conv28",
-        style_dim: int = 3,
-        noise_dim: int = 1,
-        conv_channels: Sequence[int] = (64, 128, 1024, 128),
-        encoder_hidden: Sequence[int] = (500, 500, 500),
-        decoder_hidden: Sequence[int] = (2000, 500, 1000),
-        critic_hidden: Sequence[int] = (100, 100),
-        critic_dropout: float = 0.2,
-        dual: bool = True,
-        clustering_regularization: bool = True,
-        adversarial_category: bool = False,
-        dae_weight: float = 0.1,
-        conditional_entropy_weight: float = 0.5,
-        gp_weight: float = 10.0,
-        n_critic: int = 1,
-        lr: float = 1e-4,
-        adversarial_lr: float = 5e-5,
-        pretrain_epochs: int = 10,
-        n_iterations: int = 180000,
-        batch_size: int = 100,
-        seed: int = 0,
-        device: str = "auto",
-        eval_every: int = 0,
-        log_every: int = 100,
-        checkpoint_dir: str | None = None,
-        checkpoint_every: int = 0,
-        snapshot_steps: Sequence[int] = (),
-        progress: bool = True,
-    ):
-        self.n_clusters = n_clusters
-        self.architecture = architecture
-        self.style_dim = style_dim
-        self.noise_dim = noise_dim
-        self.conv_channels = conv_channels
-        self.encoder_hidden = encoder_hidden
-        self.decoder_hidden = decoder_hidden
-        self.critic_hidden = critic_hidden
-        self.critic_dropout = critic_dropout
-        self.dual = dual
-        self.clustering_regularization = clustering_regularization
-        self.adversarial_category = adversarial_category
-        self.dae_weight = dae_weight
-        self.conditional_entropy_weight = conditional_entropy_weight
-        self.gp_weight = gp_weight
-        self.n_critic = n_critic
-        self.lr = lr
-        self.adversarial_lr = adversarial_lr
-        self.pretrain_epochs = pretrain_epochs
-        self.n_iterations = n_iterations
-        self.batch_size = batch_size
-        self.seed = seed
-        self.device = device
-        self.eval_every = eval_every
-        self.log_every = log_every
-        self.checkpoint_dir = checkpoint_dir
-        self.checkpoint_every = checkpoint_every
-        self.snapshot_steps = snapshot_steps
-        self.progress = progress
+    n_clusters: int = 10
+    architecture: str = "auto"
+    style_dim: int = 3
+    noise_dim: int = 1
+    conv_channels: Sequence[int] = (64, 128, 1024, 128)
+    encoder_hidden: Sequence[int] = (500, 500, 500)
+    decoder_hidden: Sequence[int] = (2000, 500, 1000)
+    critic_hidden: Sequence[int] = (100, 100)
+    critic_dropout: float = 0.2
+    dual: bool = True
+    clustering_regularization: bool = True
+    adversarial_category: bool = False
+    dae_weight: float = 0.1
+    conditional_entropy_weight: float = 0.5
+    gp_weight: float = 10.0
+    n_critic: int = 1
+    lr: float = 1e-4
+    adversarial_lr: float = 5e-5
+    pretrain_epochs: int = 10
+    n_iterations: int = run_control(180000)
+    batch_size: int = run_control(100)
+
+    network_family = "dual-aae"
 
     def validate_params(self) -> None:
         super().validate_params()
         check_param("n_clusters", self.n_clusters, "int", 2)
-        check_choice("architecture", self.architecture, ARCHITECTURES)
         check_param("style_dim", self.style_dim, "int", 0)
         check_param("noise_dim", self.noise_dim, "int", 0)
         if len(self.conv_channels) != 4:
@@ -215,25 +134,6 @@ class DualAAE(NeuralClusterer):
     def code_dim(self) -> int:
         return self.n_clusters + self.style_dim + self.noise_dim
 
-    def _networks(self, data_shape: tuple[int, ...]) -> tuple[LatentEncoder, LatentDecoder]:
-        if self.architecture == "conv28":
-            if data_shape != (1, 28, 28):
-                raise UserInputError(f"architecture 'conv28' takes 1x28x28 images, got inputs of shape {data_shape}; "
-                                     "use architecture='mlp' for other data")
-            trunk, n_features = nets.conv_encoder_28(self.conv_channels), self.conv_channels[3]
-            body = nets.conv_decoder_28(self.code_dim, self.conv_channels)
-        else:
-            data_dim = math.prod(data_shape)
-            # Every hidden layer of the encoder gets BN + LeakyReLU; batchnorm_mlp leaves the last layer bare, so
-            # build one layer more and drop it (the latent head is the encoder's last layer).
-            trunk, n_features = nets.batchnorm_mlp([data_dim, *self.encoder_hidden, 1], leaky_slope=0.1)[:-1], self.encoder_hidden[-1]
-            body = nets.batchnorm_mlp([self.code_dim, *self.decoder_hidden, data_dim], leaky_slope=0.1)
-        encoder = LatentEncoder(trunk, n_features, self.n_clusters, self.style_dim, self.noise_dim)
-        decoder = LatentDecoder(body, data_shape)
-        nets.normal_init_(encoder)
-        nets.normal_init_(decoder)
-        return encoder, decoder
-
     @property
     def critic_dim(self) -> int:
         return self.style_dim + self.noise_dim + (self.n_clusters if self.adversarial_category else 0)
@@ -244,7 +144,10 @@ class DualAAE(NeuralClusterer):
         if len(source) < 2:
             raise UserInputError(f"DualAAE needs at least 2 inputs (batch norm), got {len(source)}")
         self.data_shape_ = tuple(source.shape[1:])
-        encoder, decoder = self._networks(self.data_shape_)
+        self.architecture_, (encoder, decoder) = nets.build_networks(
+            self.network_family, self.architecture, self.data_shape_, n_clusters=self.n_clusters,
+            style_dim=self.style_dim, noise_dim=self.noise_dim, conv_channels=self.conv_channels,
+            encoder_hidden=self.encoder_hidden, decoder_hidden=self.decoder_hidden)
         self.encoder_, self.decoder_ = encoder.to(device), decoder.to(device)
         self.critic_ = nets.dropout_critic(self.critic_dim, self.critic_hidden, self.critic_dropout).to(device)
         autoencoder = [*self.encoder_.parameters(), *self.decoder_.parameters()]
@@ -355,14 +258,19 @@ class DualAAE(NeuralClusterer):
         """q(y|x): the encoder's softmax over clusters."""
         return self._batched(lambda x: self.encoder_(x)[0].softmax(dim=1), X).cpu()
 
-    def encode(self, X: torch.Tensor) -> dict[str, torch.Tensor]:
-        """The latent code of each input: posterior ``y``, style ``h`` and noise ``z``."""
+    def encode(self, X: torch.Tensor) -> Encoding:
+        """Q(x): the posterior q(y|x), style h and noise z, and ``latent`` = (q(y|x), h, z) concatenated."""
         code = self._batched(lambda x: torch.cat(self.encoder_(x), dim=1), X).cpu()
         logits, h, z = code.split((self.n_clusters, self.style_dim, self.noise_dim), dim=1)
-        return {"y": logits.softmax(1), "h": h, "z": z}
+        posterior = logits.softmax(1)
+        return Encoding(latent=torch.cat([posterior, h, z], dim=1), posterior=posterior, style=h, noise=z)
 
     def transform(self, X: torch.Tensor) -> torch.Tensor:
-        """Penultimate-layer features of the encoder (Dual-AAE Fig. 4 embeds these with t-SNE)."""
+        """The latent code (q(y|x), h, z) of each input, the decoder's input (:meth:`encode`'s ``latent``)."""
+        return self.encode(X).latent
+
+    def penultimate_features(self, X: torch.Tensor) -> torch.Tensor:
+        """The encoder's features before its latent head (Dual-AAE Fig. 4 embeds these with t-SNE)."""
         return self._batched(self.encoder_.trunk, X).cpu()
 
     def reconstruct(self, X: torch.Tensor) -> torch.Tensor:
@@ -372,19 +280,20 @@ class DualAAE(NeuralClusterer):
             return self.decoder_(logits.softmax(1), h, z)
         return self._batched(through, X).cpu()
 
-    def generate(self, clusters: Sequence[int] | torch.Tensor, style: torch.Tensor | None = None,
-                 noise: torch.Tensor | None = None, seed: int = 0) -> torch.Tensor:
-        """Decode one-hot ``clusters`` with ``style`` and ``noise`` (drawn from N(0, I) with ``seed`` when None)."""
-        clusters = torch.as_tensor(clusters, dtype=torch.long)
-        if clusters.numel() and (clusters.min() < 0 or clusters.max() >= self.n_clusters):
-            raise UserInputError(f"clusters must lie in [0, {self.n_clusters})")
-        generator = torch.Generator().manual_seed(seed)
-        n = len(clusters)
-        style = torch.randn(n, self.style_dim, generator=generator) if style is None else torch.as_tensor(style).float()
-        noise = torch.randn(n, self.noise_dim, generator=generator) if noise is None else torch.as_tensor(noise).float()
-        if style.shape != (n, self.style_dim) or noise.shape != (n, self.noise_dim):
-            raise UserInputError(f"style must be ({n}, {self.style_dim}) and noise ({n}, {self.noise_dim})")
-        code = torch.cat([F.one_hot(clusters, self.n_clusters).float(), style, noise], dim=1)
+    def generate(self, clusters: int | Sequence[int] | torch.Tensor, *, n: int | None = None, seed: int | None = None,
+                 style: torch.Tensor | None = None, noise: torch.Tensor | None = None) -> torch.Tensor:
+        """P(y, h, z) for one-hot y, ``n`` samples per cluster id of ``clusters``, cluster-major, on the CPU.
+
+        ``style`` h and ``noise`` z (one row per sample) are drawn from N(0, I) with ``seed`` when None.
+        """
+        ids = self.generation_ids(clusters, n)
+        count = len(ids)
+        drawn = self.standard_normal(count, self.style_dim + self.noise_dim, seed)
+        style = drawn[:, : self.style_dim] if style is None else torch.as_tensor(style).float()
+        noise = drawn[:, self.style_dim :] if noise is None else torch.as_tensor(noise).float()
+        if style.shape != (count, self.style_dim) or noise.shape != (count, self.noise_dim):
+            raise UserInputError(f"style must be ({count}, {self.style_dim}) and noise ({count}, {self.noise_dim})")
+        code = torch.cat([F.one_hot(ids, self.n_clusters).float(), style, noise], dim=1)
         return self._batched(lambda c: self.decoder_(*c.split((self.n_clusters, self.style_dim, self.noise_dim), 1)),
                              code).cpu()
 
@@ -402,14 +311,3 @@ class DualAAE(NeuralClusterer):
         (style if variable == "style" else noise)[:, index] = values.repeat(len(clusters))
         images = self.generate(ids, style=style, noise=noise)
         return images.reshape(len(clusters), len(values), *images.shape[1:])
-
-
-def members(labels: Sequence[int] | torch.Tensor, n_clusters: int, per_cluster: int, seed: int = 0) -> list[torch.Tensor]:
-    """Up to ``per_cluster`` random indices of the inputs in each cluster (Dual-AAE Fig. 6: one row per cluster)."""
-    labels = torch.as_tensor(labels)
-    generator = torch.Generator().manual_seed(seed)
-    rows = []
-    for k in range(n_clusters):
-        index = (labels == k).nonzero().flatten()
-        rows.append(index[torch.randperm(len(index), generator=generator)[:per_cluster]])
-    return rows

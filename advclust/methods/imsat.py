@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -20,7 +19,7 @@ from torch import nn
 
 from advclust import losses, nets, training
 from advclust.errors import UserInputError, check_choice
-from advclust.methods.base import NeuralClusterer, check_param
+from advclust.methods.base import Encoding, NeuralClusterer, check_param, estimator, run_control
 
 #: Where beta_mu multiplies: "marginal" = IMSAT's reference code, loss R_SAT + beta_p (H(Y|X) - beta_mu H(Y));
 #: "conditional" = SIMI-ClusterGAN Eq. 10 as printed, R_SAT - beta_p (H(Y) - beta_mu H(Y|X)).
@@ -62,6 +61,7 @@ def random_affine(images: torch.Tensor, rotation: float, scale: Sequence[float],
     return F.grid_sample(shifted, grid, align_corners=False, padding_mode="zeros") + background
 
 
+@estimator
 class IMSAT(NeuralClusterer):
     """IMSAT with virtual adversarial self-augmentation, as SIMI-ClusterGAN §IV-B uses it for P_phi.
 
@@ -74,64 +74,31 @@ class IMSAT(NeuralClusterer):
     (``mu_on="marginal"``; SIMI-ClusterGAN Eq. 10 prints it on H(Y|X): ``"conditional"``); the forward passes
     on perturbed inputs do not update batch-norm running statistics.
     ``augment=True`` adds the affine self-augmentation term of SIMI-ClusterGAN §IV-C (rotation +-10 degrees,
-    scaling [0.3, 1], shear (-0.3, 0.3)) for image inputs.
+    scaling [0.3, 1], shear (-0.3, 0.3)) for image inputs. ``architecture``: P_phi is an MLP (``"mlp"``,
+    which ``"auto"`` picks for any input).
     """
 
-    def __init__(
-        self,
-        n_clusters: int = 10,
-        hidden: Sequence[int] = (1200, 1200),
-        beta_p: float = 0.1,
-        beta_mu: float = 4.0,
-        mu_on: str = "marginal",
-        radius: float = 0.25,
-        radius_neighbour: int = 10,
-        xi: float = 10.0,
-        n_power: int = 1,
-        augment: bool = False,
-        rotation: float = 10.0,
-        scale: Sequence[float] = (0.3, 1.0),
-        shear: float = 0.3,
-        lr: float = 0.002,
-        beta1: float = 0.5,
-        beta2: float = 0.999,
-        n_iterations: int = 14000,
-        batch_size: int = 250,
-        seed: int = 0,
-        device: str = "auto",
-        eval_every: int = 0,
-        log_every: int = 100,
-        checkpoint_dir: str | None = None,
-        checkpoint_every: int = 0,
-        snapshot_steps: Sequence[int] = (),
-        progress: bool = True,
-    ):
-        self.n_clusters = n_clusters
-        self.hidden = hidden
-        self.beta_p = beta_p
-        self.beta_mu = beta_mu
-        self.mu_on = mu_on
-        self.radius = radius
-        self.radius_neighbour = radius_neighbour
-        self.xi = xi
-        self.n_power = n_power
-        self.augment = augment
-        self.rotation = rotation
-        self.scale = scale
-        self.shear = shear
-        self.lr = lr
-        self.beta1 = beta1
-        self.beta2 = beta2
-        self.n_iterations = n_iterations
-        self.batch_size = batch_size
-        self.seed = seed
-        self.device = device
-        self.eval_every = eval_every
-        self.log_every = log_every
-        self.checkpoint_dir = checkpoint_dir
-        self.checkpoint_every = checkpoint_every
-        self.snapshot_steps = snapshot_steps
-        self.progress = progress
+    n_clusters: int = 10
+    architecture: str = "auto"
+    hidden: Sequence[int] = (1200, 1200)
+    beta_p: float = 0.1
+    beta_mu: float = 4.0
+    mu_on: str = "marginal"
+    radius: float = 0.25
+    radius_neighbour: int = 10
+    xi: float = 10.0
+    n_power: int = 1
+    augment: bool = False
+    rotation: float = 10.0
+    scale: Sequence[float] = (0.3, 1.0)
+    shear: float = 0.3
+    lr: float = 0.002
+    beta1: float = 0.5
+    beta2: float = 0.999
+    n_iterations: int = run_control(14000)
+    batch_size: int = run_control(250)
+
+    network_family = "imsat"
 
     def validate_params(self) -> None:
         super().validate_params()
@@ -155,10 +122,9 @@ class IMSAT(NeuralClusterer):
         check_param("beta2", self.beta2, "float", 0, 1)
 
     # -- training ------------------------------------------------------------
-    def fit(self, X: torch.Tensor, y: Any = None, eval_set: tuple[torch.Tensor, torch.Tensor] | None = None,
-            callbacks: Sequence[Callable] = ()) -> IMSAT:
+    def fit_networks(self, X: torch.Tensor, eval_set: tuple[torch.Tensor, torch.Tensor] | None = None,
+                     callbacks: Sequence[Callable] = ()) -> None:
         """Learn P_phi from the inputs ``X`` (a tensor: the adaptive radius needs every input)."""
-        self.validate_params()
         if not isinstance(X, torch.Tensor):
             raise UserInputError(f"IMSAT trains on a tensor of inputs, got {type(X).__name__}")
         if self.augment and X.dim() != 4:
@@ -169,13 +135,13 @@ class IMSAT(NeuralClusterer):
             training.train(self, torch.arange(len(X)), eval_set=eval_set, callbacks=callbacks)
         finally:
             del self._fit_inputs
-        return self
 
     def build(self, source: torch.Tensor, device: torch.device) -> None:
         self.inputs_ = self._fit_inputs.to(device, torch.float32)
         self.data_shape_ = tuple(self.inputs_.shape[1:])
-        dim = self.inputs_[0].numel()
-        self.network_ = nets.batchnorm_mlp([dim, *self.hidden, self.n_clusters]).to(device)
+        self.architecture_, network = nets.build_networks(self.network_family, self.architecture, self.data_shape_,
+                                                          hidden=self.hidden, n_clusters=self.n_clusters)
+        self.network_ = network.to(device)
         self.optimizer_ = torch.optim.Adam(self.network_.parameters(), lr=self.lr, betas=(self.beta1, self.beta2))
         if self.radius_neighbour:
             self.radii_ = self.radius * neighbour_distances(self.inputs_, self.radius_neighbour)
@@ -221,6 +187,15 @@ class IMSAT(NeuralClusterer):
     def predict_proba(self, X: torch.Tensor) -> torch.Tensor:
         """P_phi(y|x)."""
         return self._batched(lambda x: self.network_(x).softmax(1), X).cpu()
+
+    def transform(self, X: torch.Tensor) -> torch.Tensor:
+        """IMSAT has no encoder: its latent code is P_phi's logits, whose softmax is P_phi(y|x)."""
+        return self._batched(self.network_, X).cpu()
+
+    def encode(self, X: torch.Tensor) -> Encoding:
+        """P_phi's logits (``latent``) and P_phi(y|x) (``posterior``)."""
+        logits = self.transform(X)
+        return Encoding(latent=logits, posterior=logits.softmax(dim=1))
 
     def assign(self, x: torch.Tensor) -> torch.Tensor:
         """argmax P_phi(y|x) of inputs already on the device (used by SIMI-ClusterGAN's phase 2)."""

@@ -16,10 +16,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from advclust import losses, nets
-from advclust.errors import UserInputError, check_choice
-from advclust.methods.base import NeuralClusterer, check_param
+from advclust.errors import UserInputError
+from advclust.methods.base import Encoding, NeuralClusterer, check_param, estimator, run_control
 
 
+@estimator
 class PFCA(NeuralClusterer):
     """Generator-critic-classifier clustering of PFCA, Algorithm 1.
 
@@ -36,63 +37,29 @@ class PFCA(NeuralClusterer):
     output range), so image data should be in [0, 1].
     """
 
-    def __init__(
-        self,
-        n_clusters: int = 10,
-        noise_dim: int = 128,
-        architecture: str = "auto",
-        hidden: Sequence[int] | None = None,
-        gp_weight: float = 100.0,
-        eta0: float = 10.0,
-        eta_gamma: float = 1.2,
-        eta_tau: int = 30000,
-        n_critic: int = 5,
-        n_class: int = 4,
-        lr: float = 1e-4,
-        beta1: float = 0.5,
-        beta2: float = 0.9,
-        cluster_prior: Sequence[float] | None = None,
-        n_iterations: int = 900000,
-        batch_size: int = 100,
-        seed: int = 0,
-        device: str = "auto",
-        eval_every: int = 0,
-        log_every: int = 100,
-        checkpoint_dir: str | None = None,
-        checkpoint_every: int = 0,
-        snapshot_steps: Sequence[int] = (),
-        progress: bool = True,
-    ):
-        self.n_clusters = n_clusters
-        self.noise_dim = noise_dim
-        self.architecture = architecture
-        self.hidden = hidden
-        self.gp_weight = gp_weight
-        self.eta0 = eta0
-        self.eta_gamma = eta_gamma
-        self.eta_tau = eta_tau
-        self.n_critic = n_critic
-        self.n_class = n_class
-        self.lr = lr
-        self.beta1 = beta1
-        self.beta2 = beta2
-        self.cluster_prior = cluster_prior
-        self.n_iterations = n_iterations
-        self.batch_size = batch_size
-        self.seed = seed
-        self.device = device
-        self.eval_every = eval_every
-        self.log_every = log_every
-        self.checkpoint_dir = checkpoint_dir
-        self.checkpoint_every = checkpoint_every
-        self.snapshot_steps = snapshot_steps
-        self.progress = progress
+    n_clusters: int = 10
+    noise_dim: int = 128
+    architecture: str = "auto"
+    hidden: Sequence[int] | None = None
+    gp_weight: float = 100.0
+    eta0: float = 10.0
+    eta_gamma: float = 1.2
+    eta_tau: int = 30000
+    n_critic: int = 5
+    n_class: int = 4
+    lr: float = 1e-4
+    beta1: float = 0.5
+    beta2: float = 0.9
+    cluster_prior: Sequence[float] | None = None
+    n_iterations: int = run_control(900000)
+    batch_size: int = run_control(100)
+
+    network_family = "pfca"
 
     def validate_params(self) -> None:
         super().validate_params()
         check_param("n_clusters", self.n_clusters, "int", 2)
         check_param("noise_dim", self.noise_dim, "int", 0)
-        check_choice("architecture", self.architecture, [*nets.GAN_ARCHITECTURES, "auto"])
         for width in self.hidden or ():
             check_param("hidden", width, "int", 1)
         check_param("gp_weight", self.gp_weight, "float", 0)
@@ -114,9 +81,9 @@ class PFCA(NeuralClusterer):
     def build(self, source: torch.Tensor | Callable, device: torch.device) -> None:
         data_shape = tuple(source.shape[1:]) if isinstance(source, torch.Tensor) else tuple(source(1, device).shape[1:])
         self.data_shape_ = data_shape
-        self.architecture_ = nets.gan_architecture_for(data_shape) if self.architecture == "auto" else self.architecture
-        generator, critic, classifier = nets.gan_networks(
-            self.architecture_, data_shape, self.n_clusters, self.noise_dim, self.hidden)
+        self.architecture_, (generator, critic, classifier) = nets.build_networks(
+            self.network_family, self.architecture, data_shape, n_clusters=self.n_clusters, noise_dim=self.noise_dim,
+            hidden=self.hidden)
         self.generator_, self.critic_, self.classifier_ = generator.to(device), critic.to(device), classifier.to(device)
         adam = dict(lr=self.lr, betas=(self.beta1, self.beta2))
         self.optimizer_g_ = torch.optim.Adam(self.generator_.parameters(), **adam)
@@ -199,18 +166,23 @@ class PFCA(NeuralClusterer):
         """q(y|x): the classifier's softmax over clusters."""
         return self._batched(lambda x: self.classifier_(x).softmax(dim=1), X).cpu()
 
+    def transform(self, X: torch.Tensor) -> torch.Tensor:
+        """PFCA has no encoder: its latent code is the classifier's logits, whose softmax is q(y|x)."""
+        return self._batched(self.classifier_, X).cpu()
+
+    def encode(self, X: torch.Tensor) -> Encoding:
+        """The classifier's logits (``latent``) and q(y|x) (``posterior``)."""
+        logits = self.transform(X)
+        return Encoding(latent=logits, posterior=logits.softmax(dim=1))
+
     def critic_values(self, X: torch.Tensor) -> torch.Tensor:
         """D(x) for each input (the critic's landscape in the synthetic chapter)."""
         return self._batched(lambda x: self.critic_(x).squeeze(1), X).cpu()
 
-    def generate(self, n: int, clusters: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """``n`` generated samples and the cluster ids they were generated from."""
-        if clusters is None:
-            clusters = torch.arange(n) % self.n_clusters
-        clusters = torch.as_tensor(clusters, device=self.device_)
-        onehot = F.one_hot(clusters, self.n_clusters).float()
-        noise = torch.randn(len(clusters), self.noise_dim, device=self.device_)
-        with torch.no_grad():
-            samples = self.generator_.eval()(onehot, noise)
-        self.generator_.train()
-        return samples.cpu(), clusters.cpu()
+    def generate(self, clusters: int | Sequence[int] | torch.Tensor, *, n: int | None = None,
+                 seed: int | None = None) -> torch.Tensor:
+        """G(y, z) for ``n`` noise draws z ~ N(0, I) per cluster id of ``clusters``, cluster-major, on the CPU."""
+        ids = self.generation_ids(clusters, n)
+        noise = self.standard_normal(len(ids), self.noise_dim, seed)
+        codes = torch.cat([F.one_hot(ids, self.n_clusters).float(), noise], dim=1)
+        return self._batched(lambda c: self.generator_(c[:, : self.n_clusters], c[:, self.n_clusters :]), codes).cpu()
