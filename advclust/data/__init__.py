@@ -73,8 +73,9 @@ class Dataset:
             described = f"the first {rows} of {len(self)}"
         else:
             if "sample" in options:
-                raise UserInputError(f"{self.name} is already a random sample ({options['sample']} rows); "
-                                     "draw one sample of the size you need")
+                raise UserInputError(f"{self.name} is already a random sample ({options['sample']} rows); draw one "
+                                     "sample of the size you need, or take rows=N of this one (the first N rows "
+                                     "of a random sample are a random sample)")
             if not isinstance(seed, int) or isinstance(seed, bool):
                 raise UserInputError(f"the sample's seed must be an integer, got {seed!r}")
             index = torch.randperm(len(self), generator=torch.Generator().manual_seed(seed))[:sample]
