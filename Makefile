@@ -15,7 +15,7 @@ export ADVCLUST_DATA
 export ADVCLUST_CACHE ?= $(abspath .cache)
 export OMP_NUM_THREADS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: book test check-notebooks sync-notebooks bench clean
+.PHONY: book test check-notebooks sync-notebooks toc bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,13 +30,18 @@ book: $(BIN)/.installed
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest -q
 
-# CI: every chapter's .py and .ipynb agree, and no committed .ipynb carries outputs.
+# CI: every notebook's .py and .ipynb agree (chapter pages NN_name and sections NNx_name), no committed
+# .ipynb carries outputs, every name places its notebook in the book, and _toc.yml is up to date.
 check-notebooks: $(BIN)/.installed
 	$(BIN)/python -m advclust.notebooks check
 
 # After editing notebooks/*.py: refresh the paired .ipynb files.
 sync-notebooks: $(BIN)/.installed
 	$(BIN)/jupytext --sync notebooks/*.py
+
+# After adding, renaming or removing a notebook: derive _toc.yml from the notebook files.
+toc: $(BIN)/.installed
+	$(BIN)/python -m advclust.notebooks toc
 
 bench: $(BIN)/.installed
 	$(BIN)/advclust bench

@@ -24,11 +24,11 @@ def _median_rate(repeats: int, work: Callable[[], int]) -> dict[str, float]:
 
 def pfca_gaussians8(repeats: int = 3, iterations: int = 200) -> dict[str, Any]:
     """PFCA generator iterations per second on the synthetic set, paper-size and quick-size networks."""
-    from advclust import data, profiles, training
+    from advclust import data, profiles, system
     from advclust.methods import PFCA
 
     dataset = data.load("gaussians8")
-    device = training.resolve_device("auto")
+    device = system.resolve_device("auto")
     quick_hidden = profiles.run_params("quick", "pfca", "gaussians8").get("hidden", [512, 512, 512])
     results: dict[str, Any] = {"device": str(device), "threads": torch.get_num_threads(), "iterations": iterations}
     for label, hidden in (("paper_networks_512", [512, 512, 512]), (f"quick_networks_{quick_hidden[0]}", quick_hidden)):
@@ -60,10 +60,10 @@ def dcan_mnist(repeats: int = 3, iterations: int = 500) -> dict[str, Any]:
     Paper-size networks on 14x14 MNIST (50k training inputs; uniform noise of that shape where MNIST
     is absent) and on 2048-d inputs with the CIFAR-10 ResNet-50 networks (uniform noise: throughput only).
     """
-    from advclust import data, reference, training
+    from advclust import data, reference, system
     from advclust.methods import DCAN
 
-    device = training.resolve_device("auto")
+    device = system.resolve_device("auto")
     try:
         mnist, source = data.load("mnist", split="train", size=14).inputs[:50000], "MNIST 14x14, 50k"
     except data.DataNotFoundError:
@@ -137,10 +137,10 @@ def pfca_mnist(repeats: int = 3, iterations: int | None = None) -> dict[str, Any
     steps, batch 100), peak memory, inference time per test image (PFCA §IV-H), and the paper
     profile's 900 000 iterations projected from the measured rate, against the paper's 38 hours.
     """
-    from advclust import data, profiles, training
+    from advclust import data, profiles, system
     from advclust.methods import PFCA
 
-    device = training.resolve_device("auto")
+    device = system.resolve_device("auto")
     if iterations is None:
         iterations = 200 if device.type == "cuda" else 3
     try:
@@ -211,11 +211,11 @@ def imsat_mnist(repeats: int = 3, iterations: int = 100, n_images: int = 10000) 
     The adaptive radius's neighbour search runs once per fit and is timed apart; the projection is the
     paper profile's 14 000 minibatches plus that search on 70 000 images (quadratic in their number).
     """
-    from advclust import training
+    from advclust import system
     from advclust.methods import IMSAT
     from advclust.methods.imsat import neighbour_distances
 
-    device = training.resolve_device("auto")
+    device = system.resolve_device("auto")
     inputs, source = _mnist_or_noise(n_images)
 
     def search() -> int:
@@ -244,10 +244,10 @@ def simi_mnist(repeats: int = 3, iterations: int = 20) -> dict[str, Any]:
     """SIMI-ClusterGAN phase-2 generator iterations per second (5 critic steps each, all added losses) with the
     paper's conv networks on 28x28 MNIST, batch 64, and the projected paper-profile time (37 500 iterations,
     plus IMSAT's phase 1 from :func:`imsat_mnist`'s rate when both run)."""
-    from advclust import training
+    from advclust import system
     from advclust.methods import IMSAT, SIMIClusterGAN
 
-    device = training.resolve_device("auto")
+    device = system.resolve_device("auto")
     inputs, source = _mnist_or_noise(2000)
     prior = IMSAT(hidden=(64,), n_iterations=1, radius_neighbour=0, progress=False).fit(inputs)
     fits: list[SIMIClusterGAN] = []
@@ -278,10 +278,10 @@ def dualaae_mnist(repeats: int = 3, iterations: int | None = None) -> dict[str, 
     warm-up fit and extrapolates to an epoch; Dual-AAE Table III reports 75.24 s (Dual-AAE) and 40.55 s
     (AAE) per epoch on a TITAN Xp. Pretraining is not timed (Dual-AAE's table is per training epoch).
     """
-    from advclust import data, reference, training
+    from advclust import data, reference, system
     from advclust.methods import DualAAE
 
-    device = training.resolve_device("auto")
+    device = system.resolve_device("auto")
     iterations = iterations or (300 if device.type == "cuda" else 10)
     try:
         inputs, source = data.load("mnist", split="train").inputs, "MNIST 28x28, 60k training images"

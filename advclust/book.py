@@ -1,16 +1,19 @@
-"""The book pipeline: execute each chapter with papermill at a profile, then render HTML with Jupyter Book.
+"""The book pipeline: execute each notebook with papermill at a profile, then render HTML with Jupyter Book.
 
-Chapters are paired jupytext notebooks ``notebooks/NN_name.py``. Each is read
-with jupytext, executed by papermill with the profile's parameters into
-``chapters/`` (build output, never next to the sources), stamped with its
-provenance (profile, parameters, device, wall time), and Jupyter Book 1.x
-renders the executed copies with execution off. Any cell error or Sphinx
-warning fails the build.
+The notebooks are paired jupytext sources: chapter pages ``notebooks/NN_name.py``
+and their section notebooks ``notebooks/NNx_name.py`` (see :mod:`advclust.notebooks`).
+Each is read with jupytext, executed by papermill with the profile's parameters
+and per-cell timeout into ``chapters/`` (build output, never next to the
+sources), stamped with its provenance (profile, parameters, device, wall time),
+and Jupyter Book 1.x renders the executed copies with execution off, sections
+under their chapter page in a table of contents derived from the file names.
+Any cell error or Sphinx warning fails the build.
 """
 
 from __future__ import annotations
 
 import ast
+import copy
 import datetime as dt
 import os
 import subprocess
@@ -22,13 +25,14 @@ from typing import Any
 
 import yaml
 
-from advclust import profiles
+from advclust import notebooks, profiles
 from advclust.errors import UnknownChoiceError, UserInputError
 
 REPO_ROOT = profiles.REPO_ROOT
-NOTEBOOKS = REPO_ROOT / "notebooks"
+NOTEBOOKS = notebooks.NOTEBOOKS
 EXECUTED = REPO_ROOT / "chapters"
 HTML = REPO_ROOT / "_build" / "html"
+TOC = REPO_ROOT / "_toc.yml"
 
 
 class ChapterFailed(RuntimeError):
@@ -43,23 +47,30 @@ class ExecutedChapter:
     parameters: dict[str, Any]
 
 
-def chapters() -> list[Path]:
-    """The chapter sources, in book order."""
-    return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py"))
+def chapters(folder: Path | None = None) -> list[Path]:
+    """Every notebook source, chapter pages and their sections, in book order."""
+    return notebooks.sources(folder)
 
 
-def select(only: list[str] | None) -> list[Path]:
-    """Chapters named in ``only`` (full name or number prefix such as ``01``); all when ``None``."""
-    available = chapters()
+def select(only: list[str] | None, folder: Path | None = None) -> list[Path]:
+    """Notebooks named in ``only``, in book order; all when ``None``.
+
+    ``02`` selects chapter 2's page and all its sections; ``02a`` or a full stem
+    (``02a_mnist_pfca``) selects one notebook.
+    """
+    available = chapters(folder)
     if not only:
         return available
-    chosen = []
+    chosen = set()
     for wanted in only:
-        matches = [p for p in available if p.stem == wanted or p.stem.split("_")[0] == wanted]
+        matches = [p for p in available if p.stem == wanted or notebooks.parse(p.stem).key == wanted
+                   or (len(wanted) == 2 and notebooks.parse(p.stem).chapter == wanted)]
         if not matches:
-            raise UnknownChoiceError(f"unknown chapter {wanted!r}; valid chapters: {', '.join(p.stem for p in available)}")
-        chosen.extend(m for m in matches if m not in chosen)
-    return chosen
+            raise UnknownChoiceError(
+                f"unknown chapter {wanted!r}; give a chapter number (all its sections), a section such as 02a, "
+                f"or a full name; valid chapters: {', '.join(p.stem for p in available)}")
+        chosen.update(matches)
+    return [p for p in available if p in chosen]
 
 
 def chapter_parameters(path: Path) -> dict[str, Any]:
@@ -92,7 +103,6 @@ def execute(path: Path, profile: str, overrides: dict[str, Any] | None = None,
         raise UserInputError(f"chapter {path.stem} has no parameter {', '.join(map(repr, unknown))}; "
                              f"valid parameters: {', '.join(defaults)}")
     parameters.update(profile=profile, progress=progress)
-    settings = profiles.load(profile).get("book", {})
     output_dir.mkdir(parents=True, exist_ok=True)
     output = output_dir / f"{path.stem}.ipynb"
     # Figures must be captured into the notebook: a non-interactive MPLBACKEND (Agg, as set
@@ -102,7 +112,7 @@ def execute(path: Path, profile: str, overrides: dict[str, Any] | None = None,
     try:
         papermill.execute_notebook(
             jupytext.read(path), str(output), parameters=parameters, kernel_name="python3", language="python",
-            cwd=str(REPO_ROOT), execution_timeout=settings.get("execution_timeout"), progress_bar=False,
+            cwd=str(REPO_ROOT), execution_timeout=profiles.notebook_timeout(profile, path.stem), progress_bar=False,
         )
     except papermill.PapermillExecutionError as error:
         raise ChapterFailed(f"chapter {path.stem} failed in cell {error.exec_count}: {error.ename}: {error.evalue}"
@@ -123,8 +133,7 @@ def _stamp(notebook, profile: str, parameters: dict[str, Any], seconds: float) -
     """Add the provenance note after the title and hide the injected parameters cell's input."""
     import nbformat
 
-    from advclust.runner import device_description, git_commit
-    from advclust.training import resolve_device
+    from advclust.system import device_description, git_commit
 
     for cell in notebook.cells:
         if "injected-parameters" in cell.metadata.get("tags", []):
@@ -132,7 +141,7 @@ def _stamp(notebook, profile: str, parameters: dict[str, Any], seconds: float) -
     shown = ", ".join(f"`{k}={v!r}`" for k, v in parameters.items())
     note = (
         ":::{admonition} How this page was produced\n:class: note\n"
-        f"Executed at the **{profile}** profile on {device_description(resolve_device('auto'))}, "
+        f"Executed at the **{profile}** profile on {device_description('auto')}, "
         f"in {seconds / 60:.1f} minutes, on {dt.date.today().isoformat()}, "
         f"from commit `{git_commit() or 'unknown'}`.\n\nParameters: {shown}.\n\n"
         "Rerun it with other parameters: see *Reproducing* in the introduction.\n:::"
@@ -140,17 +149,59 @@ def _stamp(notebook, profile: str, parameters: dict[str, Any], seconds: float) -
     notebook.cells.insert(1, nbformat.v4.new_markdown_cell(note, metadata={"tags": ["provenance"]}))
 
 
+TOC_HEADER = ("# Table of contents, derived from the notebook files by `make toc` (python -m advclust.notebooks toc);\n"
+              "# `advclust.notebooks check` fails when it is out of date. `chapters/` holds the executed copies\n"
+              "# of notebooks/*.py (build output of `advclust book`): chapter pages NN_name, their sections\n"
+              "# NNx_name under them.\n")
+#: The book's pages other than the executed notebooks: the root and the parts after the experiments.
+TOC_ROOT = "book/intro"
+TOC_EXPERIMENTS = "Experiments"
+TOC_AFTER = [{"caption": "Reference", "chapters": [{"file": "book/references"}]}]
+
+
+def toc(stems: list[str] | None = None) -> dict[str, Any]:
+    """The Jupyter Book 1.x table of contents for notebooks ``stems`` (default: every notebook source).
+
+    Each chapter page lists its sections under ``sections:``; a section whose chapter page
+    is not among ``stems`` (a partial build such as ``--only 02a``) stands on its own.
+    """
+    stems = [p.stem for p in chapters()] if stems is None else list(stems)
+    names = sorted(n for n in map(notebooks.parse, stems) if n is not None)
+    entries: list[dict[str, Any]] = []
+    pages: dict[str, dict[str, Any]] = {}
+    for name in names:
+        entry = {"file": f"chapters/{name.stem}"}
+        if name.is_section and name.chapter in pages:
+            pages[name.chapter].setdefault("sections", []).append(entry)
+        else:
+            entries.append(entry)
+            if not name.is_section:
+                pages[name.chapter] = entry
+    parts = ([{"caption": TOC_EXPERIMENTS, "chapters": entries}] if entries else []) + copy.deepcopy(TOC_AFTER)
+    return {"format": "jb-book", "root": TOC_ROOT, "parts": parts}
+
+
+def write_toc(path: Path = TOC, stems: list[str] | None = None) -> Path:
+    """Write :func:`toc` to ``path`` (atomically) and return it."""
+    from advclust.system import atomic_write_text
+
+    return atomic_write_text(path, TOC_HEADER + yaml.safe_dump(toc(stems), sort_keys=False))
+
+
+def toc_problems(path: Path = TOC) -> list[str]:
+    """``_toc.yml`` differs from the table of contents the notebook files give: say so (CI fails)."""
+    if not path.exists() or yaml.safe_load(path.read_text()) != toc():
+        return [f"{path.name} does not list the notebooks as their file names place them (run: make toc)"]
+    return []
+
+
 def render_html() -> int:
-    """Jupyter Book 1.x over the executed chapters in ``chapters/``; warnings are errors. Returns the exit code."""
-    toc_path = REPO_ROOT / "_toc.yml"
-    missing = [c.stem for c in chapters() if not (EXECUTED / f"{c.stem}.ipynb").exists()]
-    if missing:  # a partial build renders only the chapters that exist
-        toc = yaml.safe_load(toc_path.read_text())
-        for part in toc.get("parts", []):
-            part["chapters"] = [c for c in part["chapters"] if Path(c["file"]).name not in missing]
-        toc["parts"] = [p for p in toc.get("parts", []) if p["chapters"]]
-        toc_path = EXECUTED / "_toc.partial.yml"
-        toc_path.write_text(yaml.safe_dump(toc, sort_keys=False))
+    """Jupyter Book 1.x over the executed notebooks in ``chapters/``; warnings are errors. Returns the exit code.
+
+    The table of contents lists the notebooks whose executed copy exists (a partial build renders those only).
+    """
+    executed = [c.stem for c in chapters() if (EXECUTED / f"{c.stem}.ipynb").exists()]
+    toc_path = write_toc(EXECUTED / "_toc.yml", executed)
     command = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(REPO_ROOT),
                "--toc", str(toc_path), "-W", "--keep-going"]
     return subprocess.run(command, cwd=REPO_ROOT).returncode
@@ -158,11 +209,11 @@ def render_html() -> int:
 
 def build(profile: str = "quick", only: list[str] | None = None, overrides: dict[str, Any] | None = None,
           html: bool = True) -> int:
-    """Execute the chosen chapters at ``profile`` and render the book; 0 on success."""
+    """Execute the chosen notebooks (see :func:`select`) at ``profile`` and render the book; 0 on success."""
     profiles.load(profile)
     selected = select(only)
     if overrides and len(selected) != 1:
-        raise UserInputError("--set applies to one chapter: name it with --only")
+        raise UserInputError("--set applies to one notebook: name it with --only (e.g. --only 02a)")
     os.environ.setdefault("OMP_NUM_THREADS", str(os.cpu_count() or 1))
     for path in selected:
         print(f"[advclust book] executing {path.stem} at profile {profile} ...", flush=True)

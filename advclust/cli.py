@@ -47,8 +47,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.seeds < 1:
         raise UserInputError(f"--seeds must be >= 1, got {args.seeds}")
     runner.make_estimator(args.method, params)  # every parameter checked before data loads
+    entry = profiles.run_entry_name(args.profile, args.method, args.dataset)
+    print(f"parameters: {entry or f'the method defaults (profile {args.profile} has no entry)'}"
+          + (f", with --set {', '.join(args.set)}" if args.set else ""), flush=True)
     records = runner.run_many(args.method, args.dataset, params, seeds=range(args.first_seed, args.first_seed + args.seeds),
-                              profile=args.profile, out=args.out,
+                              profile=args.profile, out=args.out, profile_entry=entry,
                               **profiles.run_data_options(args.profile, args.method, args.dataset))
     for record in records:
         print(json.dumps({"seed": record["seed"], **record["metrics"], "wall_seconds": record["wall_seconds"]}))
@@ -94,8 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     book = sub.add_parser("book", help="execute the chapters with a profile and build the HTML book")
     book.add_argument("--profile", default="quick")
-    book.add_argument("--only", action="append", metavar="CHAPTER", help="only this chapter (name or number prefix)")
-    book.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a chapter parameter")
+    book.add_argument("--only", action="append", metavar="NOTEBOOK",
+                      help="only these notebooks: a chapter number (its page and all its sections, e.g. 02), "
+                           "a section (02a) or a full name (02a_mnist_pfca); repeatable")
+    book.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                      help="override a parameter of the one notebook chosen with --only")
     book.add_argument("--no-html", action="store_true", help="execute the chapters but do not render HTML")
     book.set_defaults(func=cmd_book)
 

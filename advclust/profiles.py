@@ -1,4 +1,4 @@
-"""Profiles: ``params/<profile>.yaml`` holds the parameters of each run and each chapter.
+"""Profiles: ``params/<profile>.yaml`` holds the parameters of each run and each notebook.
 
 ``paper`` is the papers' protocol (meant for a GPU); ``quick`` is the same code
 on a budget that executes the whole book on a 2-core CPU inside CI. A
@@ -47,13 +47,35 @@ def load(profile: str) -> dict[str, Any]:
 
 #: Keys of a ``runs:`` entry that are not hyperparameters: options of the training data and of the evaluation data.
 DATA_KEYS = ("dataset_options", "eval_options")
+#: The ``runs: METHOD:`` entry that applies on every dataset without an entry of its own.
+DEFAULT_ENTRY = "default"
+
+
+def _entry_key(profile: str, method: str, dataset: str) -> str | None:
+    """The key under ``runs: METHOD:`` that applies to ``dataset``: the dataset's own, else ``default``, else None."""
+    entries = load(profile).get("runs", {}).get(method) or {}
+    for key in (dataset, DEFAULT_ENTRY):
+        if key in entries:
+            return key
+    return None
 
 
 def run_entry(profile: str, method: str, dataset: str) -> dict[str, Any]:
-    """The ``runs: METHOD: DATASET:`` entry of ``profile``: hyperparameters plus optional ``dataset_options``
-    (passed to ``data.load`` for training) and ``eval_options`` (the evaluation data, when it differs)."""
-    runs = load(profile).get("runs", {})
-    return dict(runs.get(method, {}).get(dataset, {}))
+    """The ``runs: METHOD: DATASET:`` entry of ``profile``, else its ``runs: METHOD: default:`` entry, else empty.
+
+    An entry holds hyperparameters plus optional ``dataset_options`` (passed to ``data.load`` for
+    training) and ``eval_options`` (the evaluation data, when it differs). The ``default`` entry makes
+    a profile mean the same budget on every dataset (``quick`` is quick on any set).
+    """
+    key = _entry_key(profile, method, dataset)
+    return {} if key is None else dict(load(profile)["runs"][method][key] or {})
+
+
+def run_entry_name(profile: str, method: str, dataset: str) -> str | None:
+    """Which entry :func:`run_entry` uses, as run records name it: ``quick:pfca/mnist``, ``quick:imsat/default``;
+    ``None`` when the profile has none (the method's own defaults)."""
+    key = _entry_key(profile, method, dataset)
+    return None if key is None else f"{profile}:{method}/{key}"
 
 
 def run_params(profile: str, method: str, dataset: str) -> dict[str, Any]:
@@ -67,6 +89,17 @@ def run_data_options(profile: str, method: str, dataset: str) -> dict[str, Any]:
     return {k: dict(entry[k]) for k in DATA_KEYS if k in entry}
 
 
-def notebook_params(profile: str, chapter: str) -> dict[str, Any]:
-    """Papermill parameters of ``chapter`` (e.g. ``01_synthetic_gaussians``) under ``profile``."""
-    return dict(load(profile).get("notebooks", {}).get(chapter, {}))
+def notebook_timeout(profile: str, notebook: str) -> float | None:
+    """Per-cell timeout in seconds for ``notebook`` (a stem such as ``02a_mnist_pfca``) under ``profile``.
+
+    ``book: timeouts: {STEM: S}`` gives a notebook its own; otherwise ``book: execution_timeout``;
+    ``None`` means no limit.
+    """
+    book = load(profile).get("book") or {}
+    timeouts = book.get("timeouts") or {}
+    return timeouts[notebook] if notebook in timeouts else book.get("execution_timeout")
+
+
+def notebook_params(profile: str, notebook: str) -> dict[str, Any]:
+    """Papermill parameters of ``notebook`` (a stem: ``01_synthetic_gaussians``, ``02a_mnist_pfca``) under ``profile``."""
+    return dict(load(profile).get("notebooks", {}).get(notebook) or {})

@@ -7,13 +7,9 @@ library versions and the git commit.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import os
-import platform
-import subprocess
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,12 +18,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import torch
 
-import advclust
 from advclust import data, methods, metrics
 from advclust.errors import UserInputError
-from advclust.training import resolve_device, seed_everything  # noqa: F401  (re-exported: seeds and devices)
+from advclust.system import atomic_write_text, git_commit, provenance
+# Re-exported for the chapters that call runner.resolve_device / runner.device_description (prefer advclust.system).
+from advclust.system import device_description, resolve_device  # noqa: F401
+from advclust.training import seed_everything  # noqa: F401  (re-exported)
 
 METRICS = ("acc", "purity", "nmi", "ari")
 
@@ -51,7 +48,7 @@ def fit_run(
     profile: str = "custom", dataset_options: dict[str, Any] | None = None,
     eval_dataset: str | data.Dataset | None = None, callbacks: Sequence = (),
     eval_options: dict[str, Any] | None = None,
-    fit_options: dict[str, Any] | None = None,
+    fit_options: dict[str, Any] | None = None, profile_entry: str | None = None,
 ) -> tuple[dict[str, Any], Any, data.Dataset]:
     """Fit ``method`` on ``dataset`` with ``seed``; return (record, fitted estimator, evaluation data).
 
@@ -60,6 +57,8 @@ def fit_run(
     loads the evaluation data by name with these options (e.g. ``{"split": "test"}``); without
     ``eval_dataset`` the name is the training dataset's.
     ``fit_options`` go to ``fit`` as keywords (e.g. SIMI-ClusterGAN's ``prior``: a fitted IMSAT to reuse).
+    ``profile_entry`` names the profile entry the parameters came from (``profiles.run_entry_name``),
+    e.g. ``"quick:imsat/default"``; ``None`` for parameters given by hand.
     """
     params = {**dict(params or {}), "seed": seed}
     estimator = make_estimator(method, params)
@@ -91,15 +90,14 @@ def fit_run(
         "dataset_options": _jsonable(train_data.options),
         "eval_options": _jsonable(eval_data.options),
         "profile": profile,
+        "profile_entry": profile_entry,
         "seed": seed,
         "params": _jsonable(estimator.get_params()),
         "metrics": scores,
         "curve": evaluation_curve(getattr(estimator, "history_", None)),
         "wall_seconds": round(wall, 3),
-        "device": device_description(estimator.device_),
-        "versions": versions(),
+        **provenance(estimator.device_),  # device, versions, host, created
         "commit": commit,
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
     return record, estimator, eval_data
 
@@ -155,27 +153,21 @@ def summarize_variants(records: Sequence[dict[str, Any]]) -> pd.DataFrame:
 
 
 def record_filename(record: dict[str, Any]) -> str:
-    """``method_dataset_profile_seedN_<hash of the hyperparameters>.json``: runs differing in any parameter never collide."""
+    """``method_dataset_profile_seedN_<hash>.json``; the hash covers the hyperparameters and the data options
+    (slices such as ``rows``/``sample`` included), and the evaluation data when they differ from the
+    training data, so runs differing in any of them never collide."""
     settings = {k: v for k, v in record["params"].items() if k not in ("seed", "progress")}
-    digest = hashlib.sha1(json.dumps([settings, record.get("dataset_options")], sort_keys=True).encode()).hexdigest()[:8]
+    hashed = [settings, record.get("dataset_options")]
+    evaluation = [record.get("eval_dataset", record["dataset"]), record.get("eval_options")]
+    if evaluation != [record["dataset"], record.get("dataset_options")] and evaluation[1] is not None:
+        hashed.append(evaluation)
+    digest = hashlib.sha1(json.dumps(hashed, sort_keys=True).encode()).hexdigest()[:8]
     return f"{record['method']}_{record['dataset']}_{record['profile']}_seed{record['seed']}_{digest}.json"
 
 
 def write_record(record: dict[str, Any], directory: str | os.PathLike) -> Path:
     """Write ``record`` as JSON under ``directory`` atomically; return its path."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / record_filename(record)
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w") as stream:
-            json.dump(record, stream, indent=2, sort_keys=True)
-            stream.write("\n")
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write_text(Path(directory) / record_filename(record), json.dumps(record, indent=2, sort_keys=True) + "\n")
 
 
 def load_records(directory: str | os.PathLike = "results", method: str | None = None,
@@ -189,35 +181,6 @@ def load_records(directory: str | os.PathLike = "results", method: str | None = 
         if all(v is None or record.get(k) == v for k, v in (("method", method), ("dataset", dataset), ("profile", profile))):
             records.append(record)
     return records
-
-
-def device_description(device: torch.device) -> str:
-    if device.type == "cuda":
-        return f"cuda: {torch.cuda.get_device_name(device)}"
-    return f"cpu: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
-
-
-def versions() -> dict[str, str]:
-    import scipy
-    import sklearn
-
-    return {"advclust": advclust.__version__, "python": platform.python_version(), "torch": torch.__version__,
-            "numpy": np.__version__, "scipy": scipy.__version__, "scikit-learn": sklearn.__version__,
-            "pandas": pd.__version__}
-
-
-def git_commit() -> str | None:
-    """The current commit of the repository, with ``+dirty`` when there are uncommitted changes."""
-    root = Path(__file__).resolve().parents[1]
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
-        if commit.returncode != 0:
-            return None
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
-        return commit.stdout.strip() + ("+dirty" if dirty else "")
-    except (OSError, subprocess.SubprocessError):
-        return None
 
 
 def _jsonable(value: Any) -> Any:

@@ -9,9 +9,7 @@ resume, and NaN/inf detection. A method supplies one ``train_step``.
 from __future__ import annotations
 
 import copy
-import os
 import random
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -23,6 +21,7 @@ import torch
 from tqdm.auto import tqdm
 
 from advclust.errors import TrainingDiverged, UserInputError
+from advclust.system import atomic_torch_save, resolve_device  # resolve_device: methods call training.resolve_device
 
 if TYPE_CHECKING:
     from advclust.methods.base import NeuralClusterer
@@ -35,19 +34,6 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
-
-
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """``auto`` picks CUDA when present, else the CPU; other names are passed to torch."""
-    if str(device) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        resolved = torch.device(device)
-    except RuntimeError as error:
-        raise UserInputError(f"unknown device {device!r}; valid: auto, cpu, cuda, cuda:N") from error
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise UserInputError(f"device {device!r} asked for, but torch sees no CUDA device here")
-    return resolved
 
 
 def rng_state() -> dict[str, Any]:
@@ -113,19 +99,6 @@ def batches_for(source: torch.Tensor | Callable, batch_size: int, device: torch.
     if callable(source):
         return SamplerBatches(source, batch_size, device)
     raise UserInputError(f"fit expects a tensor of inputs or a sampler, got {type(source).__name__}")
-
-
-def atomic_torch_save(obj: Any, path: Path) -> None:
-    """Write ``obj`` to ``path`` through a temporary file and a rename: never half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    os.close(handle)
-    try:
-        torch.save(obj, temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _first_bad(window: list[dict[str, torch.Tensor]], first_step: int) -> tuple[int, str] | None:
@@ -210,7 +183,7 @@ def _checkpoint_state(model: NeuralClusterer, batches, step: int) -> dict[str, A
 
 
 def _save(model: NeuralClusterer, batches, path: Path, step: int) -> None:
-    atomic_torch_save(_checkpoint_state(model, batches, step), path)
+    atomic_torch_save(path, _checkpoint_state(model, batches, step))
 
 
 # Parameters that may change between an interrupted run and its resumption.

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import nbformat
+import yaml
 import pytest
 
 from advclust import book, notebooks
@@ -68,3 +69,117 @@ def test_every_profile_names_only_existing_chapter_parameters():
         for path in book.chapters():
             unknown = set(profiles.notebook_params(profile, path.stem)) - set(book.chapter_parameters(path))
             assert not unknown, f"{profile}.yaml sets unknown parameters of {path.stem}: {unknown}"
+
+
+# --- chapter pages and section notebooks, on tiny dummy notebooks in a temporary folder ------------------------
+
+def _dummy_notebooks(folder, stems, sync=True):
+    import jupytext
+
+    folder.mkdir(exist_ok=True)
+    for stem in stems:
+        source = folder / f"{stem}.py"
+        source.write_text(f"# %% [markdown]\n# # {stem}\n\n# %% tags=[\"parameters\"]\nprofile = \"paper\"\n"
+                          "progress = True\nsize = 3\n\n# %%\nprint('size', size)\n")
+        if sync:
+            jupytext.write(jupytext.read(source), source.with_suffix(".ipynb"))
+    return folder
+
+
+STEMS = ["02b_mnist_dcan", "01_gaussians", "02_mnist", "02a_mnist_pfca", "03_orl", "03a_orl_pfca"]
+
+
+def test_sections_follow_their_chapter_page_in_book_order(tmp_path):
+    folder = _dummy_notebooks(tmp_path / "notebooks", STEMS)
+    assert [p.stem for p in book.chapters(folder)] == [
+        "01_gaussians", "02_mnist", "02a_mnist_pfca", "02b_mnist_dcan", "03_orl", "03a_orl_pfca"]
+
+
+@pytest.mark.parametrize("only, expected", [
+    (["02"], ["02_mnist", "02a_mnist_pfca", "02b_mnist_dcan"]),
+    (["02a"], ["02a_mnist_pfca"]),
+    (["02b_mnist_dcan"], ["02b_mnist_dcan"]),
+    (["02_mnist"], ["02_mnist"]),
+    (["03a", "01"], ["01_gaussians", "03a_orl_pfca"]),  # book order, whatever the order asked
+    (["02", "02a"], ["02_mnist", "02a_mnist_pfca", "02b_mnist_dcan"]),
+])
+def test_only_selects_a_chapter_with_its_sections_or_one_notebook(tmp_path, only, expected):
+    folder = _dummy_notebooks(tmp_path / "notebooks", STEMS)
+    assert [p.stem for p in book.select(only, folder)] == expected
+
+
+def test_unknown_selection_lists_chapters_and_sections(tmp_path):
+    folder = _dummy_notebooks(tmp_path / "notebooks", STEMS)
+    with pytest.raises(UnknownChoiceError, match="section such as 02a.*02a_mnist_pfca"):
+        book.select(["02c"], folder)
+
+
+def test_toc_lists_sections_under_their_chapter_page(tmp_path):
+    toc = book.toc(STEMS)
+    experiments, reference = toc["parts"]
+    assert toc["root"] == "book/intro" and reference["chapters"] == [{"file": "book/references"}]
+    assert experiments["chapters"] == [
+        {"file": "chapters/01_gaussians"},
+        {"file": "chapters/02_mnist", "sections": [{"file": "chapters/02a_mnist_pfca"},
+                                                   {"file": "chapters/02b_mnist_dcan"}]},
+        {"file": "chapters/03_orl", "sections": [{"file": "chapters/03a_orl_pfca"}]},
+    ]
+    # a partial build: a section executed without its chapter page stands on its own
+    assert book.toc(["02a_mnist_pfca", "03_orl"])["parts"][0]["chapters"] == [
+        {"file": "chapters/02a_mnist_pfca"}, {"file": "chapters/03_orl"}]
+    path = book.write_toc(tmp_path / "_toc.yml", STEMS)
+    assert yaml.safe_load(path.read_text()) == toc
+
+
+def test_checked_in_toc_is_the_one_the_notebook_files_give():
+    assert book.toc_problems() == []
+
+
+def test_notebook_check_covers_sections_and_their_names(tmp_path):
+    folder = _dummy_notebooks(tmp_path / "notebooks", ["01_gaussians", "01a_gaussians_pfca"])
+    assert notebooks.problems(folder) == []
+    _dummy_notebooks(folder, ["01a_other", "04a_orphan", "5_bad"], sync=False)
+    (folder / "01a_gaussians_pfca.ipynb").unlink()
+    found = "\n".join(notebooks.problems(folder))
+    assert "01a_gaussians_pfca.py has no paired 01a_gaussians_pfca.ipynb" in found
+    assert "01a_other.py and 01a_gaussians_pfca.py both claim place 01a" in found or \
+        "01a_gaussians_pfca.py and 01a_other.py both claim place 01a" in found
+    assert "section 04a_orphan.py has no chapter page 04_name.py" in found
+    assert "5_bad.py is not named NN_name.py" in found
+
+
+def test_a_section_executes_with_its_own_timeout_and_parameters(tmp_path, monkeypatch):
+    import nbformat
+
+    folder = _dummy_notebooks(tmp_path / "notebooks", ["02_mnist", "02a_mnist_pfca"])
+    params = tmp_path / "params"
+    params.mkdir()
+    (params / "tiny.yaml").write_text(yaml.safe_dump({
+        "book": {"execution_timeout": 1, "timeouts": {"02a_mnist_pfca": 120}},
+        "notebooks": {"02a_mnist_pfca": {"size": 7}}}))
+    monkeypatch.setenv("ADVCLUST_PARAMS", str(params))
+    seen = {}
+    import papermill
+
+    real = papermill.execute_notebook
+
+    def spy(*args, **kwargs):
+        seen["timeout"] = kwargs["execution_timeout"]
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(papermill, "execute_notebook", spy)
+    executed = book.execute(folder / "02a_mnist_pfca.py", "tiny", output_dir=tmp_path / "out")
+    assert seen["timeout"] == 120 and executed.parameters["size"] == 7
+    assert "size 7" in _outputs_text(nbformat.read(executed.path, as_version=4))
+
+
+def test_every_profile_names_only_existing_notebooks():
+    from advclust import profiles
+
+    stems = {p.stem for p in book.chapters()}
+    for profile in profiles.names():
+        settings = profiles.load(profile)
+        for key in ((settings.get("book") or {}).get("timeouts") or {}):
+            assert key in stems, f"{profile}.yaml: timeout for unknown notebook {key}"
+        for key in settings.get("notebooks") or {}:
+            assert key in stems, f"{profile}.yaml: parameters for unknown notebook {key}"

@@ -48,3 +48,10 @@ def test_run_writes_a_record(tmp_path, capsys):
     assert record["params"]["n_iterations"] == 3 and record["params"]["hidden"] == [16, 16, 16]
     assert set(record["metrics"]) == {"acc", "purity", "nmi", "ari"}
     assert "median" in capsys.readouterr().out
+
+
+def test_run_uses_the_method_default_entry_and_records_it(tmp_path, capsys):
+    assert main(["run", "kmeans", "digits", "--profile", "quick", "--out", str(tmp_path)]) == 0
+    assert "parameters: quick:kmeans/default" in capsys.readouterr().out
+    record = json.loads(next(tmp_path.glob("*.json")).read_text())
+    assert record["profile_entry"] == "quick:kmeans/default" and record["params"]["n_init"] == 1

@@ -11,6 +11,7 @@ import torchvision
 from advclust.data import DataNotFoundError, load
 from advclust.data.features import build_network, extract_features, extract_to_cache, load_features, preprocessing
 from advclust.data.sources import DataCorruptedError
+from advclust.errors import UserInputError
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -96,3 +97,49 @@ def test_offline_errors_say_what_is_missing(tmp_path, monkeypatch):
     assert str(tmp_path / "features" / "cifar10-all-resnet50.pt") in message
     assert "advclust features extract --dataset cifar10 --model resnet50 --split all" in message
     assert "advclust data fetch cifar10" in message
+
+
+def test_train_and_test_splits_come_from_the_pooled_cache(digits_features, monkeypatch):
+    """A feature set's 'all' cache pools train then test; split= takes each part, checked by its class counts."""
+    from advclust.data import features as features_module
+
+    labels = load("digits").labels
+    counts = {"train": torch.bincount(labels[:1000], minlength=10).tolist(),
+              "test": torch.bincount(labels[1000:], minlength=10).tolist()}
+    monkeypatch.setitem(features_module.SPLIT_COUNTS, "digits", counts)
+    with pytest.warns(UserWarning):
+        pooled = load_features("digits", "resnet18", root=digits_features)
+        train = load_features("digits", "resnet18", split="train", root=digits_features)
+        test = load_features("digits", "resnet18", split="test", root=digits_features)
+    assert torch.equal(train.inputs, pooled.inputs[:1000]) and torch.equal(test.labels, labels[1000:])
+    assert train.metadata["split"] == "train" and train.metadata["class_counts"] == counts["train"]
+    monkeypatch.setitem(features_module.SPLIT_COUNTS, "digits", {"train": counts["test"], "test": counts["train"]})
+    with pytest.raises(DataCorruptedError, match="class counts"):
+        load_features("digits", "resnet18", split="train", root=digits_features)
+
+
+def test_a_missing_feature_set_can_fall_back_to_a_labelled_stand_in(tmp_path, shared_data):
+    with pytest.raises(DataNotFoundError, match="cifar10-all-resnet50.pt"):
+        load("cifar10-resnet50", split="test", root=tmp_path)
+    # the stand-in is read from the real data root, the features searched under it (and missing there)
+    if (shared_data / "features" / "cifar10-all-resnet50.pt").exists():
+        pytest.skip("the real CIFAR-10 features are present: no stand-in is taken")
+    stand = load("cifar10-resnet50", split="test", stand_in="fashion-mnist", sample=500)
+    assert stand.name == "cifar10-resnet50" and stand.inputs.shape == (500, 784)
+    assert stand.options == {"split": "test", "stand_in": "fashion-mnist", "sample": 500, "sample_seed": 0}
+    assert stand.source.startswith("STAND-IN: the fashion-mnist test images as 784-pixel vectors")
+    assert stand.metadata["stand_in"] == "fashion-mnist" and "not found" in stand.metadata["missing"]
+    with pytest.raises(UserInputError, match="no train/test splits"):
+        load("cifar10-resnet50", split="test", stand_in="digits", root=tmp_path)
+
+
+def test_the_stand_in_is_not_recorded_when_the_features_exist(digits_features, monkeypatch):
+    from advclust.data import features as features_module
+
+    loader = features_module._features_loader("digits", "resnet18")
+    from advclust import data
+
+    monkeypatch.setitem(data._REGISTRY, "digits-resnet18", data.DatasetSpec("digits-resnet18", loader, "test"))
+    with pytest.warns(UserWarning):
+        real = load("digits-resnet18", stand_in="fashion-mnist", root=digits_features)
+    assert real.options == {} and "stand_in" not in real.metadata and real.inputs.shape == (1797, 512)

@@ -71,3 +71,37 @@ def test_profile_run_entries_split_data_options_from_hyperparameters():
     assert profiles.run_data_options("paper", "dcan", "mnist") == {
         "dataset_options": {"split": "train", "size": 14, "rows": 50000},
         "eval_options": {"split": "test", "size": 14}}
+
+
+def test_record_names_its_profile_entry_and_host(records):
+    assert records[0]["profile_entry"] is None and records[0]["host"]
+    record = runner.run("kmeans", "digits", {"n_init": 1}, profile="quick", profile_entry="quick:kmeans/default")
+    assert record["profile_entry"] == "quick:kmeans/default"
+
+
+def _fake_record(**changes):
+    record = {"method": "dcan", "dataset": "mnist", "eval_dataset": "mnist", "profile": "paper", "seed": 0,
+              "params": {"lr": 0.001, "seed": 0}, "dataset_options": {"split": "train"},
+              "eval_options": {"split": "train"}}
+    return {**record, **changes}
+
+
+def test_record_filenames_differ_for_every_slice_of_training_and_evaluation_data():
+    names = {runner.record_filename(_fake_record(**changes)) for changes in (
+        {}, {"dataset_options": {"split": "train", "rows": 100}, "eval_options": {"split": "train", "rows": 100}},
+        {"dataset_options": {"split": "train", "sample": 100, "sample_seed": 0}},
+        {"dataset_options": {"split": "train", "sample": 100, "sample_seed": 1}},
+        {"eval_options": {"split": "test"}}, {"eval_options": {"split": "test", "rows": 2000}},
+        {"eval_dataset": "fashion-mnist"})}
+    assert len(names) == 7
+    assert runner.record_filename(_fake_record(progress=True)) == runner.record_filename(_fake_record())
+
+
+def test_committed_records_are_named_as_write_record_names_them():
+    """A rerun overwrites its committed record instead of adding a second copy beside it."""
+    from advclust.system import REPO_ROOT
+
+    for record_path in sorted((REPO_ROOT / "results").rglob("*.json")):
+        record = json.loads(record_path.read_text())
+        if isinstance(record, dict) and "metrics" in record:
+            assert record_path.name == runner.record_filename(record), record_path

@@ -10,8 +10,7 @@ from __future__ import annotations
 import inspect
 import os
 from collections.abc import Callable
-import dataclasses
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,17 +44,51 @@ class Dataset:
     def __len__(self) -> int:
         return len(self.inputs)
 
-    def head(self, rows: int) -> Dataset:
-        """The first ``rows`` inputs (e.g. DCAN's 50 000 of the 60 000 MNIST training images, DCAN §3)."""
+    def take(self, rows: int | None = None, sample: int | None = None, seed: int = 0) -> Dataset:
+        """A slice: the first ``rows`` inputs, or ``sample`` inputs drawn at random with ``seed`` (no replacement).
+
+        The slice is recorded in ``options`` (``{"rows": N}`` or ``{"sample": N, "sample_seed": S}``, the
+        keywords of :func:`load` that make the same slice), so run records of slices never pass for the
+        whole set; the name stays the registry name. ``rows`` after ``sample`` keeps the first rows of the
+        sample, which is the smaller sample with the same seed; a second ``sample`` is refused.
+        """
+        if rows is None and sample is None:
+            return self
+        if rows is not None and sample is not None:
+            raise UserInputError("give rows (the first N) or sample (N at random), not both")
         if self.sampler is not None:
-            raise UserInputError(f"{self.name} is drawn from an endless sampler; 'rows' applies to finite datasets only")
-        if not isinstance(rows, int) or isinstance(rows, bool) or not 1 <= rows <= len(self):
-            raise UserInputError(f"rows must be an integer in [1, {len(self)}] for {self.name}, got {rows!r}")
-        metadata = {**self.metadata, "rows": f"the first {rows} of {len(self)}"}
+            raise UserInputError(f"{self.name} is drawn from an endless sampler; rows and sample apply to "
+                                 "finite datasets only")
+        count = rows if rows is not None else sample
+        keyword = "rows" if rows is not None else "sample"
+        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= len(self):
+            raise UserInputError(f"{keyword} must be an integer in [1, {len(self)}] for {self.name}, got {count!r}")
+        options = dict(self.options)
+        if rows is not None:
+            index = slice(0, rows)  # a view, no copy
+            if "sample" in options:  # the first rows of a sample are the smaller sample with the same seed
+                options["sample"] = rows
+            else:
+                options["rows"] = rows
+            described = f"the first {rows} of {len(self)}"
+        else:
+            if "sample" in options:
+                raise UserInputError(f"{self.name} is already a random sample ({options['sample']} rows); draw one "
+                                     "sample of the size you need, or take rows=N of this one (the first N rows "
+                                     "of a random sample are a random sample)")
+            if not isinstance(seed, int) or isinstance(seed, bool):
+                raise UserInputError(f"the sample's seed must be an integer, got {seed!r}")
+            index = torch.randperm(len(self), generator=torch.Generator().manual_seed(seed))[:sample]
+            options.update(sample=sample, sample_seed=seed)
+            described = f"{sample} of {len(self)} drawn at random (seed {seed})"
+        if "rows" in self.metadata:
+            described = f"{described}; before that {self.metadata['rows']}"
+        metadata = {**self.metadata, "rows": described}
+        labels = self.labels[index]
         if "class_counts" in metadata:
-            metadata["class_counts"] = torch.bincount(self.labels[:rows], minlength=self.n_clusters).tolist()
-        return dataclasses.replace(self, inputs=self.inputs[:rows], labels=self.labels[:rows], metadata=metadata,
-                                   options={**self.options, "rows": rows})
+            metadata["class_counts"] = torch.bincount(labels, minlength=self.n_clusters).tolist()
+        return Dataset(name=self.name, inputs=self.inputs[index], labels=labels, n_clusters=self.n_clusters,
+                       source=self.source, metadata=metadata, sampler=None, options=options)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -111,18 +144,32 @@ def spec(name: str) -> DatasetSpec:
     return _REGISTRY[check_choice("dataset", name, _REGISTRY)]
 
 
-def load(name: str, rows: int | None = None, **options: Any) -> Dataset:
-    """Load dataset ``name`` (its first ``rows`` inputs if given); unknown names or options raise :class:`UserInputError`."""
+#: Options of :func:`load` that slice any finite dataset (see :meth:`Dataset.take`).
+SLICE_OPTIONS = ("rows", "sample", "sample_seed")
+#: Options kept in ``Dataset.options`` only when the loader took them (``stand_in``: the data were replaced).
+FALLBACK_OPTIONS = ("stand_in",)
+
+
+def load(name: str, rows: int | None = None, sample: int | None = None, sample_seed: int = 0,
+         **options: Any) -> Dataset:
+    """Load dataset ``name`` with its loader's ``options``; unknown names or options raise :class:`UserInputError`.
+
+    ``rows=N`` keeps the first N inputs, ``sample=N`` N inputs drawn at random with ``sample_seed``
+    (both: a sample of the first ``rows``). ``dataset.options`` records every option given (``root``
+    aside) so that ``load(name, **dataset.options)`` loads the same data again. (``sample_seed``, not
+    ``seed``: some loaders have a ``seed`` of their own, e.g. Artifact-MNIST's artifacts.)
+    """
     entry = spec(name)
     unknown = sorted(set(options) - set(entry.options) - {"root"})
     if unknown:
         raise UserInputError(
             f"dataset {name!r} has no option {', '.join(map(repr, unknown))}; "
-            f"valid options: {', '.join([*entry.options, 'rows'])}"
+            f"valid options: {', '.join([*entry.options, *SLICE_OPTIONS])}"
         )
     dataset = entry.loader(**options)
-    dataset.options = {k: v for k, v in options.items() if k != "root"}
-    return dataset if rows is None else dataset.head(rows)
+    dataset.options = {k: v for k, v in options.items()
+                       if k != "root" and not (k in FALLBACK_OPTIONS and not dataset.metadata.get(k))}
+    return dataset.take(rows=rows).take(sample=sample, seed=sample_seed)
 
 
 def data_root(root: str | os.PathLike | None = None) -> Path:
@@ -132,20 +179,6 @@ def data_root(root: str | os.PathLike | None = None) -> Path:
     if os.environ.get("ADVCLUST_DATA"):
         return Path(os.environ["ADVCLUST_DATA"])
     return Path("data")
-
-
-def subset(dataset: Dataset, n: int | None, seed: int = 0) -> Dataset:
-    """``n`` of ``dataset``'s rows drawn at random with ``seed`` (all rows, unchanged, when ``n`` is None or too big).
-
-    The subset's name says its size (``NAME-subsetN``), so run records cannot be mistaken for full-data runs.
-    """
-    if n is None or n >= len(dataset):
-        return dataset
-    if n < 1:
-        raise ValueError(f"a subset needs at least one row, got n={n}")
-    index = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(seed))[:n]
-    return replace(dataset, name=f"{dataset.name}-subset{n}", inputs=dataset.inputs[index], labels=dataset.labels[index],
-                   metadata={**dataset.metadata, "rows": f"{n} of {len(dataset)} rows drawn at random (seed {seed})"})
 
 
 # Importing the family modules registers their datasets.

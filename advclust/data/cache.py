@@ -10,7 +10,7 @@ Where the cache lives, first match wins:
 permission bits allow writing at all, so a folder deliberately made read-only
 (such as the shared benchmark copies) is left alone even by root. A cache entry
 records the size and modification time of the files it was built from and is
-rebuilt when they change; writes are atomic (temporary file, then ``os.replace``).
+rebuilt when they change; writes are atomic (:func:`advclust.system.atomic_torch_save`).
 """
 
 from __future__ import annotations
@@ -18,14 +18,13 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-import tempfile
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import torch
 
-from advclust.training import atomic_torch_save
+from advclust.system import atomic_torch_save
 
 #: Bump when the layout of cached entries changes, so old entries are rebuilt.
 CACHE_FORMAT = 1
@@ -60,19 +59,6 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def atomic_write_text(text: str, path: Path) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _fingerprint(sources: Sequence[Path]) -> list[list]:
     return [[Path(p).name, (s := Path(p).stat()).st_size, s.st_mtime_ns] for p in sources]
 
@@ -96,7 +82,7 @@ def cached(
             warnings.warn(f"ignoring unreadable cache entry {path}: {err}", stacklevel=2)
     tensors = build()
     try:
-        atomic_torch_save({"format": CACHE_FORMAT, "sources": fingerprint, "tensors": tensors}, path)
+        atomic_torch_save(path, {"format": CACHE_FORMAT, "sources": fingerprint, "tensors": tensors})
     except OSError as err:
         warnings.warn(f"could not write cache entry {path} ({err}); set ADVCLUST_CACHE to a writable folder", stacklevel=2)
     return tensors

@@ -27,11 +27,13 @@ import torch
 from torch import nn
 
 from advclust.data import DataNotFoundError, Dataset, data_root, load, names, register, spec
-from advclust.data.cache import atomic_write_text, is_writable, sha256_file
-from advclust.data.images import to_float
-from advclust.data.sources import DataCorruptedError, Source, add_source, describe_root, fetch, sources_of
+from advclust.data.cache import is_writable, sha256_file
+from advclust.data.images import CIFAR10_COUNTS, MNIST_COUNTS, STL10_COUNTS, to_float
+from advclust.data.sources import (
+    DataCorruptedError, Source, add_source, check_counts, describe_root, fetch, sources_of,
+)
 from advclust.errors import UserInputError, check_choice
-from advclust.training import atomic_torch_save, resolve_device
+from advclust.system import atomic_torch_save, atomic_write_text, now, resolve_device
 
 
 @dataclass(frozen=True)
@@ -191,7 +193,7 @@ def extract_to_cache(
         raise UserInputError(f"{features_path.parent} is read-only; write the features elsewhere with --out DIR")
     started = time.perf_counter()
     features = extract_features(source.inputs, network, preprocess, batch_size, torch_device, progress)
-    atomic_torch_save({"features": features, "labels": source.labels}, features_path)
+    atomic_torch_save(features_path, {"features": features, "labels": source.labels})
     manifest = {
         "dataset": dataset, "split": split, "model": model, **weights_record,
         "layer": "avgpool (the classifier replaced by identity)",
@@ -204,16 +206,21 @@ def extract_to_cache(
         "class_counts": source.metadata["class_counts"], "sha256": sha256_file(features_path),
         "device": str(torch_device), "seconds": round(time.perf_counter() - started, 2),
         "torch": torch.__version__, "torchvision": torchvision.__version__,
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "created": now(),
     }
-    atomic_write_text(json.dumps(manifest, indent=2) + "\n", manifest_path)  # written last: marks a complete cache
+    atomic_write_text(manifest_path, json.dumps(manifest, indent=2) + "\n")  # written last: marks a complete cache
     return features_path
+
+
+#: Class counts of the train and test splits of the image sets whose 'all' features pool train then test.
+SPLIT_COUNTS = {"mnist": MNIST_COUNTS, "cifar10": CIFAR10_COUNTS, "stl10": STL10_COUNTS}
 
 
 def _missing_features(dataset: str, model: str, split: str, root: Path, paths: list[Path]) -> DataNotFoundError:
     title = FEATURE_MODELS[model].title
     weights = pretrained_weights(model)
     shown = "\n  ".join(map(str, paths))
+    all_features, all_manifest = feature_paths(root, dataset, "all", model)
     return DataNotFoundError(
         f"cached {title} features of {dataset} (split {split}) not found under data root {describe_root(root)}.\n"
         f"Searched (missing):\n  {shown}\n"
@@ -221,20 +228,14 @@ def _missing_features(dataset: str, model: str, split: str, root: Path, paths: l
         f"({type(weights).__name__}.{PRETRAINED}, {weights.url}), which need network access to obtain.\n"
         f"On a networked machine (a GPU makes it minutes) run:\n"
         f"  advclust data fetch {dataset} --root DIR\n"
-        f"  advclust features extract --dataset {dataset} --model {model} --split {split} --root DIR\n"
-        f"then copy DIR/features/{paths[0].name} and {paths[1].name} into {root / 'features'}."
+        f"  advclust features extract --dataset {dataset} --model {model} --split all --root DIR\n"
+        f"then copy DIR/features/{all_features.name} and {all_manifest.name} into {root / 'features'} "
+        "(the 'all' features serve the train and test splits too)."
     )
 
 
-def load_features(dataset: str, model: str, split: str = "all", root: str | Path | None = None) -> Dataset:
-    """Cached features (float32, N x D) and labels, checked against their manifest and checksum."""
-    check_choice("model", model, FEATURE_MODELS)
-    check_choice("split", split, ("train", "test", "all"))
-    root = data_root(root)
-    features_path, manifest_path = feature_paths(root, dataset, split, model)
-    missing = [path for path in (features_path, manifest_path) if not path.is_file()]
-    if missing:
-        raise _missing_features(dataset, model, split, root, [features_path, manifest_path])
+def _read_cache(dataset: str, model: str, split: str, features_path: Path, manifest_path: Path):
+    """Features, int64 labels and manifest of one cache file, checked against the manifest and its checksum."""
     try:
         manifest = json.loads(manifest_path.read_text())
         expected = {"dataset": dataset, "split": split, "model": model}
@@ -250,25 +251,93 @@ def load_features(dataset: str, model: str, split: str = "all", root: str | Path
     except Exception as err:
         raise DataCorruptedError(f"feature cache {features_path} / {manifest_path.name} is not usable: {err}. "
                                  "Nothing was changed; re-run `advclust features extract` to rebuild it.") from err
+    return features, labels.to(torch.int64), manifest
+
+
+def load_features(dataset: str, model: str, split: str = "all", root: str | Path | None = None) -> Dataset:
+    """Cached features (float32, N x D) and labels, checked against their manifest and checksum.
+
+    ``split`` 'train' or 'test' reads that split's own cache if there is one, else the matching rows
+    of the 'all' cache, which pools the training then the test images (checked against the known
+    class counts of each split).
+    """
+    check_choice("model", model, FEATURE_MODELS)
+    check_choice("split", split, ("train", "test", "all"))
+    root = data_root(root)
+    features_path, manifest_path = feature_paths(root, dataset, split, model)
+    searched = [features_path, manifest_path]
+    part = None
+    if not (features_path.is_file() and manifest_path.is_file()) and split != "all" and dataset in SPLIT_COUNTS:
+        pooled = feature_paths(root, dataset, "all", model)
+        searched += list(pooled)
+        if all(path.is_file() for path in pooled):
+            features_path, manifest_path = pooled
+            part = split
+    if not (features_path.is_file() and manifest_path.is_file()):
+        raise _missing_features(dataset, model, split, root, searched)
+    features, labels, manifest = _read_cache(dataset, model, "all" if part else split, features_path, manifest_path)
+    if part is not None:
+        counts = SPLIT_COUNTS[dataset]
+        n_train, n_test = sum(counts["train"]), sum(counts["test"])
+        if len(features) != n_train + n_test:
+            raise DataCorruptedError(f"{features_path} holds {len(features)} rows, not the {n_train} training "
+                                     f"and {n_test} test images of {dataset}; cannot split it")
+        keep = slice(0, n_train) if part == "train" else slice(n_train, None)
+        features, labels = features[keep], labels[keep]
+        check_counts(f"{features_path.name} rows of split {part}", labels, counts[part])
+        manifest = {**manifest, "split": part, "shape": list(features.shape),
+                    "rows": f"the {part} rows of {features_path.name} ({len(features)} of {n_train + n_test})"}
     if manifest.get("pretrained") != PRETRAINED:
         warnings.warn(f"{features_path.name} was extracted with weights that are not torchvision's ImageNet "
                       f"{PRETRAINED} ({manifest.get('weights')}); its numbers are not the papers' setting",
                       stacklevel=2)
     return Dataset(
-        name=f"{dataset}-{model}", inputs=features, labels=labels.to(torch.int64), n_clusters=manifest["n_clusters"],
+        name=f"{dataset}-{model}", inputs=features, labels=labels, n_clusters=manifest["n_clusters"],
         source=f"{FEATURE_MODELS[model].title} avg-pool features of {dataset} ({manifest['weights']}), {features_path}",
         metadata={**manifest, "class_counts": torch.bincount(labels, minlength=manifest["n_clusters"]).tolist()},
     )
 
 
+def stand_in_for(name: str, stand_in: str, split: str, root: str | Path | None, reason: str) -> Dataset:
+    """The images of ``stand_in`` as flat pixel vectors, labelled everywhere as a stand-in for feature set ``name``.
+
+    A chapter still runs, on the same code, where the feature cache cannot be made (no network for
+    the weights); its numbers say nothing about the feature set, and ``source``, ``metadata`` and the
+    run record's ``dataset_options`` (``stand_in``) say so.
+    """
+    check_choice("stand_in", stand_in, image_datasets())
+    options: dict = {"root": root}
+    if "split" in spec(stand_in).options:
+        options["split"] = split
+    elif split != "all":
+        raise UserInputError(f"stand-in {stand_in!r} has no train/test splits; use split 'all' or another stand-in")
+    images = load(stand_in, **options)
+    inputs = images.inputs.reshape(len(images), -1)
+    return Dataset(
+        name=name, inputs=inputs, labels=images.labels, n_clusters=images.n_clusters,
+        source=(f"STAND-IN: the {stand_in} {split} images as {inputs.shape[1]}-pixel vectors, not the {name} "
+                f"features (missing on this machine); {images.source}"),
+        metadata={**images.metadata, "stand_in": stand_in, "stands_in_for": name, "missing": reason},
+    )
+
+
 def _features_loader(dataset: str, model: str) -> Callable[..., Dataset]:
-    def load_cached(split: str = "all", root: str | Path | None = None) -> Dataset:
-        return load_features(dataset, model, split, root)
+    name = f"{dataset}-{model}"
+
+    def load_cached(split: str = "all", stand_in: str | None = None, root: str | Path | None = None) -> Dataset:
+        try:
+            return load_features(dataset, model, split, root)
+        except DataNotFoundError as missing:  # a damaged cache still raises: never a silent stand-in
+            if stand_in is None:
+                raise
+            return stand_in_for(name, stand_in, split, root, str(missing).splitlines()[0])
 
     load_cached.__name__ = f"load_{dataset}_{model}"
     load_cached.__doc__ = (f"{FEATURE_MODELS[model].title} features of {dataset} from the cache that "
                            f"``advclust features extract --dataset {dataset} --model {model}`` writes; "
-                           "default split 'all' (train and test pooled, as the papers cluster them).")
+                           "split 'train', 'test' or 'all' (default: train and test pooled, as the papers "
+                           "cluster them). ``stand_in`` names an image dataset whose flat pixels replace the "
+                           "features when the cache is missing, labelled as a stand-in.")
     return load_cached
 
 
