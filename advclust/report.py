@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from advclust import reference, runner
+from advclust.errors import UserInputError
 
 STATISTICS = ("min", "max", "median")
 TABLE_METRICS = ("acc", "nmi", "ari")
@@ -69,10 +70,12 @@ def cell(values: Sequence[float], quoted: bool = False) -> str:
 
 def _printed_cell(rows: pd.DataFrame) -> str:
     by_statistic = dict(zip(rows["statistic"], rows["value"]))
-    centre = by_statistic.get("median", by_statistic.get("value"))
+    centre = by_statistic.get("median", by_statistic.get("value", by_statistic.get("mean")))
     text = "" if centre is None else f"{centre:.4g}"  # as printed (0.8565, 0.958)
     if "min" in by_statistic and "max" in by_statistic:
         text += f" [{by_statistic['min']:.4g}, {by_statistic['max']:.4g}]"
+    if "std" in by_statistic:  # Dual-AAE Table II prints mean ± std
+        text += f" ± {by_statistic['std']:.4g}"
     return text + ("*" if rows["quoted"].any() else "")
 
 
@@ -153,3 +156,24 @@ def paper_values(results: runner.Results | Sequence[dict[str, Any]], tables: Seq
                 values[(dataset, variant)] = float(cells["value"].iloc[0])
                 break
     return pd.Series(values, dtype=float)
+
+
+def reject_option(results: runner.Results, eval_data: Any, variant: str = "Dual-AAE",
+                  paper: tuple[str, str] = ("dual-aae", "IV")) -> pd.DataFrame:
+    """The paper's reject-option table (Dual-AAE Table IV) beside this execution: rejection rate and ACC at the
+    paper's thresholds, the mean over the seeds of ``variant``'s fitted models scored on ``eval_data``."""
+    from advclust import metrics
+
+    printed = reference.table(*paper).droplevel("method")
+    # The paper's rows are "no reject option" (threshold 0) and "threshold=0.50", ...
+    printed.index = [float(note.split("=")[1]) if "=" in note else 0.0 for note in printed.index]
+    models = [model for (v, _, _), model in results.models.items() if v == variant]
+    if not models:
+        raise UserInputError(f"no fitted model of {variant!r}; fitted: {sorted({v for v, _, _ in results.models})}")
+    curves = pd.concat([metrics.reject_curve(eval_data.labels, model.predict_proba(eval_data.inputs), printed.index)
+                        for model in models])
+    ours = curves.groupby("threshold")[list(printed.columns)].mean()
+    frame = pd.concat({f"paper ({PAPER_NAMES.get(paper[0], paper[0])} Table {paper[1]})": printed,
+                       f"this execution ({results.profile}, mean over {len(models)} runs)": ours}, axis=1)
+    frame.index.name = "threshold"
+    return frame
