@@ -101,8 +101,6 @@ print("device:", runner.device_description(runner.resolve_device(device)))
 images = {name: data.load(name, split="all", value_range=(-1.0, 1.0), rows=n_train or None) for name in datasets}
 gan = dict(architecture=architecture, hidden=hidden, n_iterations=n_iterations, lr=lr, kmeans_n_init=kmeans_n_init,
            device=device, progress=progress)
-prior = lambda name: dict(prior_hidden=prior_hidden, prior_iterations=prior_iterations,  # noqa: E731
-                          prior_augment=prior_augment.get(name, False))
 imsat = runner.fit_experiments(
     [runner.Experiment("imsat", dataset, dict(hidden=prior_hidden, n_iterations=prior_iterations, device=device,
                                               augment=prior_augment.get(name, False), progress=progress), seeds=seeds)
@@ -111,8 +109,10 @@ imsat = runner.fit_experiments(
 
 def simi(name: str, seeds: list[int], variant: str = "SIMI-ClusterGAN", **changes) -> runner.Experiment:
     """SIMI-ClusterGAN on ``name`` with ``changes`` to its parameters, each seed reusing that seed's IMSAT as P_phi."""
-    return runner.Experiment("simi-clustergan", images[name], {**gan, **prior(name), **changes}, seeds=seeds,
-                             variant=variant, fit_options=lambda seed: {"prior": imsat.model("IMSAT", name, seed)})
+    params = dict(gan, prior_hidden=prior_hidden, prior_iterations=prior_iterations,
+                  prior_augment=prior_augment.get(name, False), **changes)
+    return runner.Experiment("simi-clustergan", images[name], params, seeds=seeds, variant=variant,
+                             fit_options=lambda seed: {"prior": imsat.model("IMSAT", name, seed)})
 
 
 main = imsat + runner.fit_experiments(
