@@ -98,7 +98,8 @@ def compare(results: runner.Results | Sequence[dict[str, Any]], tables: Sequence
     for record in records:
         groups.setdefault((record["dataset"], variant_of(record)), []).append(record)
     rows = []
-    for (dataset, variant), runs in groups.items():
+    datasets = list(dict.fromkeys(dataset for dataset, _ in groups))  # one block per dataset, in order of appearance
+    for (dataset, variant), runs in sorted(groups.items(), key=lambda item: datasets.index(item[0][0])):
         names = printed.get(variant, variant)
         for paper, table in tables:
             cells = reference.reported(paper=paper, table=table, dataset=paper_datasets.get(dataset, dataset),

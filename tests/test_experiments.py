@@ -83,3 +83,10 @@ def test_metric_by_parameter(results):
     fig = plots.metric_by_parameter(results, "max_iter", x_label="k-means iterations")
     assert fig.axes[0].get_xlabel() == "k-means iterations"
     assert len(fig.axes[0].lines) == 1  # one method: k-means
+
+
+def test_compare_keeps_each_dataset_together(results):
+    mixed = [*results.records[:2], {**results.records[2], "dataset": "mnist"}, results.records[2]]
+    table = report.compare(mixed, committed_in=None)
+    assert list(table.index.get_level_values("dataset")) == ["digits", "digits", "mnist"]
+    assert table.loc[("digits", "k-means", "this execution (custom)"), "runs"] == "2"
