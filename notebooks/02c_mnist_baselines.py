@@ -91,9 +91,10 @@ fitted = {runner.DISPLAY_NAMES[name]: params.get("fit_samples") or "all 70 000" 
 display(Markdown(f"This execution ({profile} profile) fitted " + ", ".join(f"{v} on {n}" for v, n in fitted.items())
                  + " images."))
 display(report.compare(results, tables=TABLES, printed=reference.BASELINE_NAMES).fillna(""))
-for name in baselines:
-    if not report.committed(name, "mnist"):
-        display(Markdown(report.committed_command(name, "mnist")))
+missing = [runner.DISPLAY_NAMES[name] for name in baselines if not report.committed(name, "mnist")]
+if missing:
+    display(Markdown(f"No paper-profile record of {', '.join(missing)} on MNIST is committed yet: run this notebook "
+                     "at the paper profile (records go to `results/mnist`) and commit them."))
 
 # %% tags=["hide-input"]
 paper = report.paper_values(results, TABLES, printed=reference.BASELINE_NAMES)
