@@ -63,8 +63,8 @@ import matplotlib.pyplot as plt
 from advclust import data, plots
 
 for name in ("mnist", "fashion-mnist"):
-    first = data.load(name, split="train", rows=100)
-    plots.image_grid([first.inputs[first.labels == k][:8] for k in range(first.n_clusters)],
+    first = data.load(name, split="train", rows=200)
+    plots.image_grid([first.inputs[first.labels == k][:6] for k in range(first.n_clusters)],
                      row_labels=[f"class {k}" for k in range(first.n_clusters)],
                      title=f"{name}: the first training images of each class")
     plt.show()
