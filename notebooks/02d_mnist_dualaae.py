@@ -102,8 +102,8 @@ if cpu_threads:  # quick: 1, which is fastest (no spinning threads) when the 2-c
 print("device:", runner.device_description(runner.resolve_device(device)))
 
 # %%
-train = data.load("mnist", split="train", sample=n_train or None, seed=0)
-test = data.load("mnist", split="test", sample=n_test or None, seed=0)
+train = data.load("mnist", split="train", sample=n_train or None)
+test = data.load("mnist", split="test", sample=n_test or None)
 epoch = len(train) // batch_size  # iterations per epoch
 params = dict(conv_channels=conv_channels, lr=lr, adversarial_lr=adversarial_lr, pretrain_epochs=pretrain_epochs,
               batch_size=batch_size, n_iterations=n_iterations, eval_every=eval_every, log_every=eval_every,
@@ -195,7 +195,7 @@ other = runner.fit_experiments(
 # %% tags=["hide-input"]
 for k, record in zip(other_k, other.records):
     assigned = other.model(record["variant"]).predict(test.inputs)
-    plots.image_grid([test.inputs[rows] for rows in plots.members(assigned, k, 10)],
+    plots.image_grid([test.inputs[rows] for rows in plots.cluster_members(assigned, k, 10)],
                      row_labels=[f"{int((assigned == c).sum())} images" for c in range(k)],
                      title=f"K = {k}: test ACC {record['metrics']['acc']:.3f}, NMI {record['metrics']['nmi']:.3f} "
                            f"({profile} profile)")
@@ -240,10 +240,10 @@ for variable, size in (("style", dual.style_dim), ("noise", dual.noise_dim)):
 # coloured by the true digit.
 
 # %% tags=["hide-input"]
-shown = test.take(sample=tsne_points, seed=1)
+shown = data.load("mnist", split="test", sample=tsne_points, sample_seed=1)
 panels = {"raw pixels": shown.inputs.flatten(1).numpy(),
-          "AAE features": results.model("AAE", seed=seeds[0]).transform(shown.inputs).numpy(),
-          "Dual-AAE features": dual.transform(shown.inputs).numpy()}
+          "AAE features": results.model("AAE", seed=seeds[0]).penultimate_features(shown.inputs).numpy(),
+          "Dual-AAE features": dual.penultimate_features(shown.inputs).numpy()}
 embedded = {name: TSNE(n_components=2, init="pca", random_state=0).fit_transform(values)
             for name, values in panels.items()}
 plots.embeddings(embedded, shown.labels.numpy(), title=f"t-SNE of {len(shown)} test digits ({profile} profile)")

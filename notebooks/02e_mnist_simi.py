@@ -219,7 +219,8 @@ if "mnist" in images:
 for name, dataset in images.items():
     for variant in ("SIMI-ClusterGAN", "ClusterGAN"):
         model = main.model(variant, name)
-        classes = metrics.code_classes(model, dataset.inputs, dataset.labels)
+        codes = model.predict_proba(dataset.inputs).argmax(1)  # each image's one-hot code z_M
+        classes = metrics.code_classes(codes, dataset.labels, model.n_clusters)
         plots.image_grid(model.generate(range(model.n_clusters), n=10, seed=0), model.n_clusters,
                          title=f"{variant} on {name}: rows = codes z_M", value_range=(-1, 1),
                          row_labels=[f"{c} ({share:.0%})" if c >= 0 else "empty" for c, share, _ in classes])
@@ -237,9 +238,9 @@ for name, dataset in images.items():
 # %% tags=["hide-input"]
 acc = report.medians(main)
 paper = report.paper_values(main, [("simi-clustergan", "II")])
+gans = ("ClusterGAN", "SIMI-ClusterGAN")
 display(Markdown("\n".join(
-    f"- **{name}**: median ACC " + ", ".join(f"{v} {acc[(name, v)]:.3f}" for v in ("IMSAT", "ClusterGAN", "SIMI-ClusterGAN"))
-    + " (SIMI-ClusterGAN Table II: " + ", ".join(f"{v} {paper[(name, v)]}" for v in ("ClusterGAN", "SIMI-ClusterGAN"))
-    + ")." for name in datasets)
+    f"- **{name}**: median ACC " + ", ".join(f"{v} {acc[(name, v)]:.3f}" for v in ("IMSAT", *gans))
+    + " (SIMI-ClusterGAN Table II: " + ", ".join(f"{v} {paper[(name, v)]}" for v in gans) + ")." for name in datasets)
     + f"\n\nThese are {profile}-profile runs; the paper's numbers come from its full protocol (the parameters "
       "cell's defaults)."))
