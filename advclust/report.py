@@ -86,7 +86,8 @@ def compare(results: runner.Results | Sequence[dict[str, Any]], tables: Sequence
     """The chapters' one comparison table, grouped by dataset and variant.
 
     For each (dataset, variant) of ``results``: the paper's printed cells from each ``(paper, table)``
-    of ``tables`` (the paper's method name is ``printed[variant]``, default the variant itself; a
+    of ``tables`` (the paper's method name is ``printed[variant]``, else ``printed[method]`` as in
+    ``reference.BASELINE_NAMES``, default the variant itself; a
     record's dataset is looked up as ``paper_datasets.get(name, name)``), this execution's runs
     (profile named) and the committed non-quick records under ``committed_in`` of the same method,
     dataset and variant. Cells read 'median [min, max]' over runs; '*' marks a number a paper quotes.
@@ -100,7 +101,7 @@ def compare(results: runner.Results | Sequence[dict[str, Any]], tables: Sequence
     rows = []
     datasets = list(dict.fromkeys(dataset for dataset, _ in groups))  # one block per dataset, in order of appearance
     for (dataset, variant), runs in sorted(groups.items(), key=lambda item: datasets.index(item[0][0])):
-        names = printed.get(variant, variant)
+        names = _printed_name(printed, variant, runs[0]["method"])
         for paper, table in tables:
             cells = reference.reported(paper=paper, table=table, dataset=paper_datasets.get(dataset, dataset),
                                        method=names)
@@ -119,6 +120,11 @@ def compare(results: runner.Results | Sequence[dict[str, Any]], tables: Sequence
     if frame.empty:
         return frame
     return frame.set_index(["dataset", "variant", "source"])
+
+
+def _printed_name(printed: dict[str, str | Sequence[str]], variant: str, method: str) -> str | Sequence[str]:
+    """How a paper prints a row: ``printed`` by variant, else by method name (``reference.BASELINE_NAMES``)."""
+    return printed.get(variant, printed.get(method, variant))
 
 
 def _runs_row(dataset: str, variant: str, source: str, runs: Sequence[dict], metrics: Sequence[str]) -> dict:
@@ -148,10 +154,11 @@ def paper_values(results: runner.Results | Sequence[dict[str, Any]], tables: Seq
     records = results.records if isinstance(results, runner.Results) else list(results)
     printed, paper_datasets = dict(printed or {}), dict(paper_datasets or {})
     values = {}
-    for dataset, variant in dict.fromkeys((r["dataset"], runner.variant_of(r)) for r in records):
+    methods = {(r["dataset"], runner.variant_of(r)): r["method"] for r in records}
+    for (dataset, variant), method in methods.items():
         for paper, table in tables:
             cells = reference.reported(paper=paper, table=table, dataset=paper_datasets.get(dataset, dataset),
-                                       method=printed.get(variant, variant), metric=metric,
+                                       method=_printed_name(printed, variant, method), metric=metric,
                                        statistic=["median", "value"])
             if not cells.empty:
                 values[(dataset, variant)] = float(cells["value"].iloc[0])

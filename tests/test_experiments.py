@@ -90,3 +90,12 @@ def test_compare_keeps_each_dataset_together(results):
     table = report.compare(mixed, committed_in=None)
     assert list(table.index.get_level_values("dataset")) == ["digits", "digits", "mnist"]
     assert table.loc[("digits", "k-means", "this execution (custom)"), "runs"] == "2"
+
+
+def test_printed_names_by_method_as_in_baseline_names(results):
+    mnist_like = [{**r, "dataset": "mnist"} for r in results.records[:2]]
+    by_method = {"kmeans": ("K-means",)}  # keyed like reference.BASELINE_NAMES
+    table = report.compare(mnist_like, tables=[("pfca", "I")], printed=by_method, committed_in=None)
+    assert table.loc[("mnist", "k-means", "paper (PFCA Table I)"), "ACC"] == "0.563 [0.534, 0.571]"
+    marks = report.paper_values(mnist_like, [("pfca", "I")], printed=by_method)
+    assert marks[("mnist", "k-means")] == pytest.approx(0.563)
