@@ -83,6 +83,8 @@ uniform_seeds = [0, 1, 2, 3, 4]  # Table V's uniform-prior SIMI-ClusterGAN on MN
 sigmas = [0.1, 0.4, 0.7, 1.0]  # Fig. 9: sigma of z_n for ClusterGAN and SIMI-ClusterGAN on MNIST
 sigma_seeds = [0]  # a subset of seeds
 kmeans_n_init = 10  # k-means starts on the encoder output
+eval_every = 3750  # generator steps between evaluations (ACC over training): every 20 of ClusterGAN's 200 epochs
+prior_eval_every = 1400  # IMSAT minibatches between evaluations: every 5 of its 50 epochs
 
 # %%
 import matplotlib.pyplot as plt
@@ -100,10 +102,11 @@ print("device:", runner.device_description(runner.resolve_device(device)))
 # %%
 images = {name: data.load(name, split="all", value_range=(-1.0, 1.0), rows=n_train or None) for name in datasets}
 gan = dict(architecture=architecture, hidden=hidden, n_iterations=n_iterations, lr=lr, kmeans_n_init=kmeans_n_init,
-           device=device, progress=progress)
+           eval_every=eval_every, device=device, progress=progress)
 imsat = runner.fit_experiments(
     [runner.Experiment("imsat", dataset, dict(hidden=prior_hidden, n_iterations=prior_iterations, device=device,
-                                              augment=prior_augment.get(name, False), progress=progress), seeds=seeds)
+                                              augment=prior_augment.get(name, False), eval_every=prior_eval_every,
+                                              progress=progress), seeds=seeds)
      for name, dataset in images.items()], profile=profile, out=save_records_to or None)
 
 
@@ -128,7 +131,10 @@ main = imsat + runner.fit_experiments(
 # (phase 2) on the first dataset, first seed.
 
 # %% tags=["hide-input"]
-plots.metric_over_training(main, title=f"ACC over training ({profile} profile)")
+plots.metric_over_training(main.where("IMSAT"), x_label="IMSAT minibatches", title=f"IMSAT ({profile} profile)")
+plt.show()
+plots.metric_over_training(main.where(["ClusterGAN", "SIMI-ClusterGAN"]), x_label="generator steps",
+                           title=f"ClusterGAN and SIMI-ClusterGAN ({profile} profile)")
 plt.show()
 first = datasets[0]
 plots.learning_curves(main.model("IMSAT", first).history_, plots.IMSAT_CURVES, title=f"IMSAT on {first}")
