@@ -149,9 +149,9 @@ def pfca_mnist(repeats: int = 3, iterations: int | None = None) -> dict[str, Any
     except data.DataNotFoundError:
         train, test = torch.rand(60000, 1, 28, 28), torch.rand(10000, 1, 28, 28)
         source = "uniform noise of MNIST's shape (MNIST absent)"
-    quick = profiles.notebook_params("quick", "02_mnist")
-    quick_hidden = quick.get("pfca_hidden") or [8, 16, 32]
-    quick_batch = quick.get("pfca_batch_size", 100)
+    quick = profiles.run_params("quick", "pfca", "mnist")  # the networks of chapter 2's quick PFCA section
+    quick_hidden = quick.get("hidden") or [8, 16, 32]
+    quick_batch = quick.get("batch_size", 100)
     results: dict[str, Any] = {"device": str(device), "threads": torch.get_num_threads(), "iterations": iterations,
                                "data": source, "paper_hours_mnist": PFCA_PAPER_MNIST_HOURS}
     cases = {"paper_networks_64_128_256_batch_100": ([64, 128, 256], 100),

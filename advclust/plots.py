@@ -359,3 +359,26 @@ def metric_over_training(results, metric: str = "acc", steps_per_unit: float = 1
         ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def metric_by_parameter(results, parameter: str, metric: str = "acc", x_label: str | None = None,
+                        title: str | None = None) -> Figure:
+    """``metric`` against a hyperparameter swept over runs (e.g. SIMI-ClusterGAN Fig. 9: ACC against sigma), one line
+    per method (median over seeds, the band from the worst to the best seed), ``parameter`` read from each record."""
+    from advclust import runner
+
+    records = results.records if hasattr(results, "records") else results
+    frame = pd.DataFrame([{"method": runner.DISPLAY_NAMES.get(r["method"], r["method"]), "x": r["params"][parameter],
+                           metric: r["metrics"][metric]} for r in records])
+    fig, ax = plt.subplots(figsize=(4.5, 3))
+    for method, runs in frame.groupby("method", sort=False):
+        by_x = runs.groupby("x")[metric]
+        ax.plot(by_x.median().index, by_x.median(), marker="o", label=method)
+        if by_x.size().max() > 1:
+            ax.fill_between(by_x.median().index, by_x.min(), by_x.max(), alpha=0.2)
+    ax.set(xlabel=x_label or parameter, ylabel=f"{metric.upper()} (median over seeds)", ylim=(0, 1.02))
+    if title:
+        ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

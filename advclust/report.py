@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from advclust import reference, runner
+from advclust.errors import UserInputError
 
 STATISTICS = ("min", "max", "median")
 TABLE_METRICS = ("acc", "nmi", "ari")
@@ -69,10 +70,12 @@ def cell(values: Sequence[float], quoted: bool = False) -> str:
 
 def _printed_cell(rows: pd.DataFrame) -> str:
     by_statistic = dict(zip(rows["statistic"], rows["value"]))
-    centre = by_statistic.get("median", by_statistic.get("value"))
+    centre = by_statistic.get("median", by_statistic.get("value", by_statistic.get("mean")))
     text = "" if centre is None else f"{centre:.4g}"  # as printed (0.8565, 0.958)
     if "min" in by_statistic and "max" in by_statistic:
         text += f" [{by_statistic['min']:.4g}, {by_statistic['max']:.4g}]"
+    if "std" in by_statistic:  # Dual-AAE Table II prints mean ± std
+        text += f" ± {by_statistic['std']:.4g}"
     return text + ("*" if rows["quoted"].any() else "")
 
 
@@ -83,7 +86,8 @@ def compare(results: runner.Results | Sequence[dict[str, Any]], tables: Sequence
     """The chapters' one comparison table, grouped by dataset and variant.
 
     For each (dataset, variant) of ``results``: the paper's printed cells from each ``(paper, table)``
-    of ``tables`` (the paper's method name is ``printed[variant]``, default the variant itself; a
+    of ``tables`` (the paper's method name is ``printed[variant]``, else ``printed[method]`` as in
+    ``reference.BASELINE_NAMES``, default the variant itself; a
     record's dataset is looked up as ``paper_datasets.get(name, name)``), this execution's runs
     (profile named) and the committed non-quick records under ``committed_in`` of the same method,
     dataset and variant. Cells read 'median [min, max]' over runs; '*' marks a number a paper quotes.
@@ -95,8 +99,9 @@ def compare(results: runner.Results | Sequence[dict[str, Any]], tables: Sequence
     for record in records:
         groups.setdefault((record["dataset"], variant_of(record)), []).append(record)
     rows = []
-    for (dataset, variant), runs in groups.items():
-        names = printed.get(variant, variant)
+    datasets = list(dict.fromkeys(dataset for dataset, _ in groups))  # one block per dataset, in order of appearance
+    for (dataset, variant), runs in sorted(groups.items(), key=lambda item: datasets.index(item[0][0])):
+        names = _printed_name(printed, variant, runs[0]["method"])
         for paper, table in tables:
             cells = reference.reported(paper=paper, table=table, dataset=paper_datasets.get(dataset, dataset),
                                        method=names)
@@ -115,6 +120,11 @@ def compare(results: runner.Results | Sequence[dict[str, Any]], tables: Sequence
     if frame.empty:
         return frame
     return frame.set_index(["dataset", "variant", "source"])
+
+
+def _printed_name(printed: dict[str, str | Sequence[str]], variant: str, method: str) -> str | Sequence[str]:
+    """How a paper prints a row: ``printed`` by variant, else by method name (``reference.BASELINE_NAMES``)."""
+    return printed.get(variant, printed.get(method, variant))
 
 
 def _runs_row(dataset: str, variant: str, source: str, runs: Sequence[dict], metrics: Sequence[str]) -> dict:
@@ -144,12 +154,34 @@ def paper_values(results: runner.Results | Sequence[dict[str, Any]], tables: Seq
     records = results.records if isinstance(results, runner.Results) else list(results)
     printed, paper_datasets = dict(printed or {}), dict(paper_datasets or {})
     values = {}
-    for dataset, variant in dict.fromkeys((r["dataset"], runner.variant_of(r)) for r in records):
+    methods = {(r["dataset"], runner.variant_of(r)): r["method"] for r in records}
+    for (dataset, variant), method in methods.items():
         for paper, table in tables:
             cells = reference.reported(paper=paper, table=table, dataset=paper_datasets.get(dataset, dataset),
-                                       method=printed.get(variant, variant), metric=metric,
+                                       method=_printed_name(printed, variant, method), metric=metric,
                                        statistic=["median", "value"])
             if not cells.empty:
                 values[(dataset, variant)] = float(cells["value"].iloc[0])
                 break
     return pd.Series(values, dtype=float)
+
+
+def reject_option(results: runner.Results, eval_data: Any, variant: str = "Dual-AAE",
+                  paper: tuple[str, str] = ("dual-aae", "IV")) -> pd.DataFrame:
+    """The paper's reject-option table (Dual-AAE Table IV) beside this execution: rejection rate and ACC at the
+    paper's thresholds, the mean over the seeds of ``variant``'s fitted models scored on ``eval_data``."""
+    from advclust import metrics
+
+    printed = reference.table(*paper).droplevel("method")
+    # The paper's rows are "no reject option" (threshold 0) and "threshold=0.50", ...
+    printed.index = [float(note.split("=")[1]) if "=" in note else 0.0 for note in printed.index]
+    models = [model for (v, _, _), model in results.models.items() if v == variant]
+    if not models:
+        raise UserInputError(f"no fitted model of {variant!r}; fitted: {sorted({v for v, _, _ in results.models})}")
+    curves = pd.concat([metrics.reject_curve(eval_data.labels, model.predict_proba(eval_data.inputs), printed.index)
+                        for model in models])
+    ours = curves.groupby("threshold")[list(printed.columns)].mean()
+    frame = pd.concat({f"paper ({PAPER_NAMES.get(paper[0], paper[0])} Table {paper[1]})": printed,
+                       f"this execution ({results.profile}, mean over {len(models)} runs)": ours}, axis=1)
+    frame.index.name = "threshold"
+    return frame

@@ -53,3 +53,49 @@ def test_figures_over_runs(results):
     assert plots.per_seed(results, paper=report.paper_values(results, [])).axes
     assert plots.heatmap(report.medians(results).unstack()).axes
     assert plots.metric_over_training(results).axes
+
+
+def test_compare_prints_mean_and_std_where_the_paper_does(results):
+    runs = [{**r, "dataset": "mnist", "variant": "Dual-AAE", "metrics": {**r["metrics"], "modes": 10, "kl": 0.01}}
+            for r in results.records[:2]]
+    table = report.compare(runs, tables=[("dual-aae", "II")], metrics=("modes", "kl"), committed_in=None)
+    assert table.loc[("mnist", "Dual-AAE", "paper (Dual-AAE Table II)"), "MODES"] == "10 ± 0"
+    assert table.loc[("mnist", "Dual-AAE", "this execution (custom)"), "KL"] == "0.010 [0.010, 0.010]"
+
+
+def test_reject_option_beside_dual_aae_table_iv():
+    from advclust import data
+
+    digits = data.load("digits")
+    fitted = runner.fit_experiments(runner.Experiment("gmm", digits, {"n_init": 1}, seeds=[0, 1]), verbose=False)
+    table = report.reject_option(fitted, digits, "GMM")
+    assert list(table.index) == [0.0, 0.5, 0.6, 0.9]
+    ours = table["this execution (custom, mean over 2 runs)"]
+    assert ours.loc[0.0, "rejection_rate"] == 0.0
+    assert ours.loc[0.0, "acc"] == pytest.approx(sum(r["metrics"]["acc"] for r in fitted.records) / 2)
+    assert (ours["rejection_rate"].diff().dropna() >= 0).all()
+    assert table["paper (Dual-AAE Table IV)"].loc[0.9, "acc"] == pytest.approx(0.9939)
+    with pytest.raises(UserInputError, match="no fitted model"):
+        report.reject_option(fitted, digits, "Dual-AAE")
+
+
+def test_metric_by_parameter(results):
+    fig = plots.metric_by_parameter(results, "max_iter", x_label="k-means iterations")
+    assert fig.axes[0].get_xlabel() == "k-means iterations"
+    assert len(fig.axes[0].lines) == 1  # one method: k-means
+
+
+def test_compare_keeps_each_dataset_together(results):
+    mixed = [*results.records[:2], {**results.records[2], "dataset": "mnist"}, results.records[2]]
+    table = report.compare(mixed, committed_in=None)
+    assert list(table.index.get_level_values("dataset")) == ["digits", "digits", "mnist"]
+    assert table.loc[("digits", "k-means", "this execution (custom)"), "runs"] == "2"
+
+
+def test_printed_names_by_method_as_in_baseline_names(results):
+    mnist_like = [{**r, "dataset": "mnist"} for r in results.records[:2]]
+    by_method = {"kmeans": ("K-means",)}  # keyed like reference.BASELINE_NAMES
+    table = report.compare(mnist_like, tables=[("pfca", "I")], printed=by_method, committed_in=None)
+    assert table.loc[("mnist", "k-means", "paper (PFCA Table I)"), "ACC"] == "0.563 [0.534, 0.571]"
+    marks = report.paper_values(mnist_like, [("pfca", "I")], printed=by_method)
+    assert marks[("mnist", "k-means")] == pytest.approx(0.563)
