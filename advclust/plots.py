@@ -173,11 +173,14 @@ def image_grid(images: torch.Tensor | Sequence[torch.Tensor], rows: int | None =
 
 
 def generated_by_cluster(model, per_cluster: int = 10, clusters: Sequence[int] | None = None,
-                         title: str | None = None) -> Figure:
-    """Samples of a generative model (its ``generate``, default seed), one row per cluster id (PFCA Fig. 3d/h)."""
+                         title: str | None = None, row_labels: Sequence[str] | None = None,
+                         seed: int | None = None) -> Figure:
+    """Samples of any generative model (its ``generate(clusters, n=, seed=)``), one row per cluster id
+    (PFCA Fig. 3d/h, Dual-AAE Fig. 7, SIMI-ClusterGAN Figs. 2-3); images in [-1, 1] are shown as such."""
     clusters = list(range(model.n_clusters) if clusters is None else clusters)
-    samples = model.generate(clusters, n=per_cluster)
-    return image_grid(samples, len(clusters), title, [f"y={c}" for c in clusters])
+    samples = model.generate(clusters, n=per_cluster, seed=seed)
+    value_range = (-1.0, 1.0) if samples.min() < -0.01 else (0.0, 1.0)
+    return image_grid(samples, len(clusters), title, row_labels or [f"y={c}" for c in clusters], value_range)
 
 
 def stability_bars(records_by_name: dict[str, Sequence[dict]], metrics: Sequence[str] = ("acc", "nmi", "ari"),

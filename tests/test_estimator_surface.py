@@ -118,6 +118,18 @@ def test_generate_is_cluster_major_seeded_and_leaves_the_global_rng_alone(name, 
         model.generate(K)
 
 
+@pytest.mark.parametrize("name", sorted(GENERATIVE))
+def test_generated_by_cluster_draws_one_row_per_cluster_for_every_generative_method(name, fitted):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from advclust import plots
+
+    model = fitted(name)
+    figure = plots.generated_by_cluster(model, per_cluster=2, seed=0)
+    assert len(figure.axes) == model.n_clusters * 2
+
+
 @pytest.mark.parametrize("name", NEURAL_NAMES)
 def test_auto_architecture_on_flat_and_image_inputs(name, digits):
     family = methods.get(name).network_family
