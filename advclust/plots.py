@@ -359,3 +359,17 @@ def metric_over_training(results, metric: str = "acc", steps_per_unit: float = 1
         ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def metric_against_runs(results, x: dict[str, float] | pd.Series, x_label: str,
+                        metrics: Sequence[str] = ("acc", "nmi", "ari"), title: str | None = None) -> Figure:
+    """Median over runs with a min-max bar of each metric, one point per dataset of ``results`` placed at
+    ``x[dataset]`` (PFCA Fig. 5a: performance against the uniformity index)."""
+    from advclust import runner
+
+    frame = runner.records_frame(results.records if hasattr(results, "records") else results)
+    table = frame.groupby("dataset")[list(metrics)].agg(["min", "max", "median"])
+    table[(x_label, "")] = pd.Series(dict(x)).reindex(table.index)
+    fig = metric_against(table, (x_label, ""), metrics, title)
+    fig.axes[0].set_xlabel(x_label)
+    return fig

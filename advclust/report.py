@@ -153,3 +153,19 @@ def paper_values(results: runner.Results | Sequence[dict[str, Any]], tables: Seq
                 values[(dataset, variant)] = float(cells["value"].iloc[0])
                 break
     return pd.Series(values, dtype=float)
+
+
+def class_balance(datasets: Sequence[Any], paper_ui: dict[str, float] | pd.Series | None = None) -> pd.DataFrame:
+    """Images per class, the number of images and the uniformity index (PFCA §IV-F) of each dataset, by name;
+    ``paper_ui`` (e.g. PFCA supplement Table I's ``ui`` column) adds the printed index beside the computed one."""
+    from advclust import metrics
+
+    rows = {}
+    for dataset in datasets:
+        counts = [int(c) for c in pd.Series(dataset.labels.tolist()).value_counts().reindex(
+            range(dataset.n_clusters), fill_value=0)]
+        rows[dataset.name] = {**{f"class {c}": n for c, n in enumerate(counts)}, "images": len(dataset),
+                              "UI": metrics.uniformity_index(counts)}
+        if paper_ui is not None:
+            rows[dataset.name]["UI (paper)"] = dict(paper_ui).get(dataset.name)
+    return pd.DataFrame.from_dict(rows, orient="index")

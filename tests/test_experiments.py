@@ -53,3 +53,14 @@ def test_figures_over_runs(results):
     assert plots.per_seed(results, paper=report.paper_values(results, [])).axes
     assert plots.heatmap(report.medians(results).unstack()).axes
     assert plots.metric_over_training(results).axes
+
+
+def test_class_balance_and_metric_against_runs(results):
+    from advclust import data
+
+    digits = data.load("digits")
+    table = report.class_balance([digits], paper_ui={"digits": 1.0})
+    assert table.loc["digits", "images"] == len(digits) == table.filter(like="class ").sum(axis=1)["digits"]
+    assert 0.99 < table.loc["digits", "UI"] <= 1.0 and table.loc["digits", "UI (paper)"] == 1.0
+    figure = plots.metric_against_runs(results, {"digits": table.loc["digits", "UI"]}, "uniformity index")
+    assert figure.axes[0].get_xlabel() == "uniformity index"
