@@ -97,7 +97,8 @@ tables = dict(tables=[("dual-aae", "I")], paper_datasets={features: "stl10"})
 display(Markdown(f"**Data: {label}.**"))
 display(report.compare(results, **tables))
 if not report.committed("dual-aae", features):
-    display(Markdown(report.committed_command("dual-aae", features)))
+    display(Markdown("No paper-profile Dual-AAE record on the STL-10 features is committed yet: on a machine with "
+                     "the feature cache run `advclust book --profile paper --only 06b` and commit `results/features`."))
 display(reference.table("dual-aae", "I")[["stl10"]].dropna().rename(columns={"stl10": "ACC, Dual-AAE Table I"}))
 plots.per_seed(results, paper=report.paper_values(results, **tables), title=f"{label}, one dot per run ({profile} profile)")
 plt.show()

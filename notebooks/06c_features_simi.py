@@ -110,9 +110,9 @@ tables = dict(tables=[("simi-clustergan", "III")], printed={"IMSAT": "IMSAT(VAT)
               paper_datasets={"cifar10-resnet50": "cifar10", "stl10-resnet50": "stl10"})
 display(Markdown("**Data**: " + "; ".join(f"{name}: {label}" for name, label in labels.items()) + "."))
 display(report.compare(results, metrics=("acc", "purity", "nmi", "ari"), **tables))
-for name in features:
-    if not report.committed("simi-clustergan", name):
-        display(Markdown(report.committed_command("simi-clustergan", name)))
+if not any(report.committed("simi-clustergan", name) for name in features):
+    display(Markdown("No paper-profile SIMI-ClusterGAN record on the features is committed yet: on a machine with "
+                     "the feature caches run `advclust book --profile paper --only 06c` and commit `results/features`."))
 plots.per_seed(results, paper=report.paper_values(results, **tables), title=f"one dot per run ({profile} profile)")
 plt.show()
 
