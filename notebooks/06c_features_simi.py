@@ -109,7 +109,8 @@ results = priors + simi
 tables = dict(tables=[("simi-clustergan", "III")], printed={"IMSAT": "IMSAT(VAT)"},
               paper_datasets={"cifar10-resnet50": "cifar10", "stl10-resnet50": "stl10"})
 display(Markdown("**Data**: " + "; ".join(f"{name}: {label}" for name, label in labels.items()) + "."))
-display(report.compare(results, metrics=("acc", "purity", "nmi", "ari"), **tables))
+display(report.compare(results, metrics=("acc", "purity", "nmi", "ari"), **tables)
+        .loc[list(dict.fromkeys(train.name for train, _ in sets.values()))])
 if not any(report.committed("simi-clustergan", name) for name in features):
     display(Markdown("No paper-profile SIMI-ClusterGAN record on the features is committed yet: on a machine with "
                      "the feature caches run `advclust book --profile paper --only 06c` and commit `results/features`."))
