@@ -169,3 +169,10 @@ def class_balance(datasets: Sequence[Any], paper_ui: dict[str, float] | pd.Serie
         if paper_ui is not None:
             rows[dataset.name]["UI (paper)"] = dict(paper_ui).get(dataset.name)
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def data_label(dataset: Any) -> str:
+    """How the chapters name the data a run used: the dataset's name, or 'STAND-IN: X pixels, not NAME' when the
+    data layer replaced a missing feature set by a stand-in (``metadata["stand_in"]``), for every table and figure."""
+    stand_in = dataset.metadata.get("stand_in")
+    return f"STAND-IN: {stand_in} pixels, not {dataset.name}" if stand_in else dataset.name

@@ -79,16 +79,20 @@ stand_in = "fashion-mnist"  # loaded, and labelled as a stand-in, where a featur
 import pandas as pd
 from IPython.display import Markdown, display
 
-from advclust import data
+from advclust import data, report
 
 # %% [markdown]
 # ## The feature sets on this machine
 
 # %% tags=["hide-input"]
-rows = {}
+rows, missing = {}, {}
 for name in features:
     for split in ("train", "test"):
         loaded = data.load(name, split=split, stand_in=stand_in)
-        rows[(name, split)] = {"inputs": len(loaded), "dimension": loaded.inputs[0].numel(),
-                               "classes": loaded.n_clusters, "data": data.describe(loaded)}
+        rows[(name, split)] = {"data": report.data_label(loaded), "inputs": len(loaded),
+                               "dimension": loaded.inputs[0].numel(), "classes": loaded.n_clusters}
+        if "stand_in" in loaded.metadata:
+            missing[name] = loaded.metadata.get("missing", "")
 display(pd.DataFrame.from_dict(rows, orient="index").rename_axis(["feature set", "split"]))
+for name, reason in missing.items():
+    display(Markdown(f"> **Stand-in for {name}.** {reason} The sections run on the stand-in and say so."))

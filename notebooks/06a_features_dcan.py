@@ -67,7 +67,7 @@ print("device:", runner.device_description(runner.resolve_device(device)))
 # %% tags=["hide-input"]
 train = data.load(features, split="train", stand_in=stand_in)
 test = data.load(features, split="test", stand_in=stand_in)
-label = data.describe(train)
+label = report.data_label(train)
 display(Markdown(f"> **Data**: {label}: training {tuple(train.inputs.shape)}, test {tuple(test.inputs.shape)}."))
 
 # %% [markdown]
@@ -91,8 +91,7 @@ results = runner.fit_experiments([
 # %% tags=["hide-input"]
 tables = dict(tables=[("dcan", "2"), ("simi-clustergan", "III")], printed={"k-means": "K-means"},
               paper_datasets={features: "cifar10"})
-display(Markdown(f"**Data: {label}.**"))
-display(report.compare(results, **tables))
+display(report.compare(results, **tables).rename(index={features: label}, level="dataset"))
 if not report.committed("dcan", features):
     display(Markdown(report.committed_command("dcan", features)))
 plots.per_seed(results, paper=report.paper_values(results, **tables), title=f"{label}, one dot per run ({profile} profile)")

@@ -69,7 +69,7 @@ print("device:", runner.device_description(runner.resolve_device(device)))
 
 # %% tags=["hide-input"]
 stl10 = data.load(features, stand_in=stand_in, sample=n_samples or None)
-label = data.describe(stl10)
+label = report.data_label(stl10)
 epoch = len(stl10) // 100  # iterations per epoch at the reference code's batch of 100
 display(Markdown(f"> **Data**: {label}: {len(stl10)} inputs of dimension {stl10.inputs[0].numel()}; "
                  f"{epochs} epochs ({epochs * epoch} iterations), {pretrain_epochs} of pretraining."))
@@ -94,8 +94,7 @@ results = runner.fit_experiments(runner.Experiment("dual-aae", stl10, params, se
 
 # %% tags=["hide-input"]
 tables = dict(tables=[("dual-aae", "I")], paper_datasets={features: "stl10"})
-display(Markdown(f"**Data: {label}.**"))
-display(report.compare(results, **tables))
+display(report.compare(results, **tables).rename(index={features: label}, level="dataset"))
 if not report.committed("dual-aae", features):
     display(Markdown("No paper-profile Dual-AAE record on the STL-10 features is committed yet: on a machine with "
                      "the feature cache run `advclust book --profile paper --only 06b` and commit `results/features`."))

@@ -78,7 +78,7 @@ print("device:", runner.device_description(runner.resolve_device(device)))
 # %% tags=["hide-input"]
 sets = {name: (data.load(name, split="train", stand_in=stand_in, rows=n_train or None),
                data.load(name, split="test", stand_in=stand_in, rows=n_test or None)) for name in features}
-labels = {name: data.describe(train) for name, (train, _) in sets.items()}
+labels = {name: report.data_label(train) for name, (train, _) in sets.items()}
 for name, (train, test) in sets.items():
     display(Markdown(f"> **{name}**: {labels[name]}: training {tuple(train.inputs.shape)}, test {tuple(test.inputs.shape)}."))
 
@@ -108,13 +108,13 @@ results = priors + simi
 # %% tags=["hide-input"]
 tables = dict(tables=[("simi-clustergan", "III")], printed={"IMSAT": "IMSAT(VAT)"},
               paper_datasets={"cifar10-resnet50": "cifar10", "stl10-resnet50": "stl10"})
-display(Markdown("**Data**: " + "; ".join(f"{name}: {label}" for name, label in labels.items()) + "."))
-display(report.compare(results, metrics=("acc", "purity", "nmi", "ari"), **tables)
-        .loc[list(dict.fromkeys(train.name for train, _ in sets.values()))])
+display(report.compare(results, metrics=("acc", "purity", "nmi", "ari"), **tables).loc[features]
+        .rename(index=labels, level="dataset"))
 if not any(report.committed("simi-clustergan", name) for name in features):
     display(Markdown("No paper-profile SIMI-ClusterGAN record on the features is committed yet: on a machine with "
                      "the feature caches run `advclust book --profile paper --only 06c` and commit `results/features`."))
-plots.per_seed(results, paper=report.paper_values(results, **tables), title=f"one dot per run ({profile} profile)")
+plots.per_seed(results, paper=report.paper_values(results, **tables),
+               title=f"{'; '.join(labels.values())}, one dot per run ({profile} profile)")
 plt.show()
 
 # %% [markdown]

@@ -64,3 +64,11 @@ def test_class_balance_and_metric_against_runs(results):
     assert 0.99 < table.loc["digits", "UI"] <= 1.0 and table.loc["digits", "UI (paper)"] == 1.0
     figure = plots.metric_against_runs(results, {"digits": table.loc["digits", "UI"]}, "uniformity index")
     assert figure.axes[0].get_xlabel() == "uniformity index"
+
+
+def test_data_label_names_a_stand_in():
+    from types import SimpleNamespace
+
+    assert report.data_label(SimpleNamespace(name="digits", metadata={})) == "digits"
+    stand_in = SimpleNamespace(name="cifar10-resnet50", metadata={"stand_in": "fashion-mnist"})
+    assert report.data_label(stand_in) == "STAND-IN: fashion-mnist pixels, not cifar10-resnet50"
