@@ -321,10 +321,14 @@ def heatmap(table: pd.DataFrame, title: str | None = None, fmt: str = ".2f", cma
     """A method x dataset (or any two-way) table as an annotated heatmap."""
     import seaborn as sns
 
-    fig, ax = plt.subplots(figsize=(1.0 + 0.9 * table.shape[1], 0.8 + 0.45 * table.shape[0]))
+    row_labels = 0.07 * max((len(str(row)) for row in table.index), default=0)  # inches of the longest row name
+    fig, ax = plt.subplots(figsize=(max(3.0, 0.5 + 0.9 * table.shape[1]) + row_labels, 0.8 + 0.45 * table.shape[0]))
     sns.heatmap(table.astype(float), annot=True, fmt=fmt, cmap=cmap, vmin=vmin, vmax=vmax, ax=ax, cbar=False,
                 annot_kws={"fontsize": 8})
     ax.set(xlabel="", ylabel="")
+    ax.tick_params(axis="x", labelrotation=30)  # data set and method names are wider than a cell
+    for label in ax.get_xticklabels():
+        label.set_horizontalalignment("right")
     if title:
         ax.set_title(title, fontsize=10)
     fig.tight_layout()
