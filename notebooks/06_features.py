@@ -92,7 +92,7 @@ for name in features:
         rows[(name, split)] = {"data": report.data_label(loaded), "inputs": len(loaded),
                                "dimension": loaded.inputs[0].numel(), "classes": loaded.n_clusters}
         if "stand_in" in loaded.metadata:
-            missing[name] = loaded.metadata.get("missing", "")
+            missing.setdefault(name, loaded.metadata.get("missing", ""))
 display(pd.DataFrame.from_dict(rows, orient="index").rename_axis(["feature set", "split"]))
 for name, reason in missing.items():
     display(Markdown(f"> **Stand-in for {name}.** {reason} The sections run on the stand-in and say so."))
