@@ -324,10 +324,14 @@ def heatmap(table: pd.DataFrame, title: str | None = None, fmt: str = ".2f", cma
     """A method x dataset (or any two-way) table as an annotated heatmap."""
     import seaborn as sns
 
-    fig, ax = plt.subplots(figsize=(1.0 + 0.9 * table.shape[1], 0.8 + 0.45 * table.shape[0]))
+    row_labels = 0.07 * max((len(str(row)) for row in table.index), default=0)  # inches of the longest row name
+    fig, ax = plt.subplots(figsize=(max(3.0, 0.5 + 0.9 * table.shape[1]) + row_labels, 0.8 + 0.45 * table.shape[0]))
     sns.heatmap(table.astype(float), annot=True, fmt=fmt, cmap=cmap, vmin=vmin, vmax=vmax, ax=ax, cbar=False,
                 annot_kws={"fontsize": 8})
     ax.set(xlabel="", ylabel="")
+    ax.tick_params(axis="x", labelrotation=30)  # data set and method names are wider than a cell
+    for label in ax.get_xticklabels():
+        label.set_horizontalalignment("right")
     if title:
         ax.set_title(title, fontsize=10)
     fig.tight_layout()
@@ -384,4 +388,17 @@ def metric_by_parameter(results, parameter: str, metric: str = "acc", x_label: s
         ax.set_title(title, fontsize=9)
     ax.legend(fontsize=8)
     fig.tight_layout()
+
+
+def metric_against_runs(results, x: dict[str, float] | pd.Series, x_label: str,
+                        metrics: Sequence[str] = ("acc", "nmi", "ari"), title: str | None = None) -> Figure:
+    """Median over runs with a min-max bar of each metric, one point per dataset of ``results`` placed at
+    ``x[dataset]`` (PFCA Fig. 5a: performance against the uniformity index)."""
+    from advclust import runner
+
+    frame = runner.records_frame(results.records if hasattr(results, "records") else results)
+    table = frame.groupby("dataset")[list(metrics)].agg(["min", "max", "median"])
+    table[(x_label, "")] = pd.Series(dict(x)).reindex(table.index)
+    fig = metric_against(table, (x_label, ""), metrics, title)
+    fig.axes[0].set_xlabel(x_label)
     return fig

@@ -185,3 +185,26 @@ def reject_option(results: runner.Results, eval_data: Any, variant: str = "Dual-
                        f"this execution ({results.profile}, mean over {len(models)} runs)": ours}, axis=1)
     frame.index.name = "threshold"
     return frame
+
+
+def class_balance(datasets: Sequence[Any], paper_ui: dict[str, float] | pd.Series | None = None) -> pd.DataFrame:
+    """Images per class, the number of images and the uniformity index (PFCA §IV-F) of each dataset, by name;
+    ``paper_ui`` (e.g. PFCA supplement Table I's ``ui`` column) adds the printed index beside the computed one."""
+    from advclust import metrics
+
+    rows = {}
+    for dataset in datasets:
+        counts = [int(c) for c in pd.Series(dataset.labels.tolist()).value_counts().reindex(
+            range(dataset.n_clusters), fill_value=0)]
+        rows[dataset.name] = {**{f"class {c}": n for c, n in enumerate(counts)}, "images": len(dataset),
+                              "UI": metrics.uniformity_index(counts)}
+        if paper_ui is not None:
+            rows[dataset.name]["UI (paper)"] = dict(paper_ui).get(dataset.name)
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def data_label(dataset: Any) -> str:
+    """How the chapters name the data a run used: the dataset's name, or 'STAND-IN: X pixels, not NAME' when the
+    data layer replaced a missing feature set by a stand-in (``metadata["stand_in"]``), for every table and figure."""
+    stand_in = dataset.metadata.get("stand_in")
+    return f"STAND-IN: {stand_in} pixels, not {dataset.name}" if stand_in else dataset.name

@@ -49,12 +49,16 @@
 # profile keeps the paper's $\lambda$ and $\alpha$ with 128-wide networks and
 # 20 000 iterations, for CPU runs left going in the background; the **paper**
 # profile is the protocol above, for a GPU. The note at the top says which
-# profile produced this page; committed records of the others are summarised
-# at the end.
+# profile produced this page; committed records of the others are shown
+# beside it at the end.
 
 # %% tags=["parameters"]
 profile = "paper"  # which profile's parameters these are; `advclust book` sets it
 progress = True  # tqdm progress bars while training
+device = "auto"  # "auto" picks CUDA when present
+save_records_to = ""  # folder for JSON run records; empty: do not write
+cpu_threads = 0  # threads of torch; 0: the library's default
+
 noise_dims = [0, 1, 2, 3, 4, 8]  # noise variables beside the one-hot cluster id (PFCA §IV-B)
 seeds = [0]  # one run per configuration, as the supplement's Fig. 2 shows
 n_iterations = 100000  # the supplement's snapshots run to the 99 999th generator iteration
@@ -66,18 +70,17 @@ eta_tau = 30000  # tau of Algorithm 1 (steps between eta increases)
 batch_size = 100  # the reference implementation's batch (the paper is silent)
 eval_every = 1000  # evaluate ACC/NMI/ARI on the fixed evaluation set every this many iterations
 n_eval = 5000  # size of the fixed-seed evaluation set
-device = "auto"  # "auto" picks CUDA when present
-save_records_to = ""  # folder for JSON run records; empty: do not write
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 import pandas as pd
 import torch
 from IPython.display import Markdown, display
 
-from advclust import data, plots, reference, runner
+from advclust import data, plots, reference, report, runner
 
-torch.set_num_threads(max(1, torch.get_num_threads()))
+if cpu_threads:
+    torch.set_num_threads(cpu_threads)
 print("device:", runner.device_description(runner.resolve_device(device)))
 
 # %% [markdown]
@@ -86,7 +89,7 @@ print("device:", runner.device_description(runner.resolve_device(device)))
 # Training draws fresh points from the mixture at every step (an endless
 # sampler); evaluation uses one fixed-seed set of points with their blob ids.
 
-# %%
+# %% tags=["hide-input"]
 gaussians = data.load("gaussians8", n_eval=n_eval)
 fig, ax = plt.subplots(figsize=(3.2, 3.2))
 ax.scatter(*gaussians.inputs.T, c=gaussians.labels, cmap="tab10", s=2)
@@ -98,25 +101,20 @@ plt.show()
 # ## Training the six configurations
 #
 # Each run goes through `advclust.runner`, which seeds, trains, scores and
-# returns a JSON record of the run (every hyperparameter, metrics, wall time,
-# device, versions, commit). Networks are kept at five points of training for
-# the dynamics figures.
+# keeps a JSON record of the run (every hyperparameter, metrics, wall time,
+# device, versions, commit). A configuration is named by its number of noise
+# variables, $k = 0, 1, \ldots$. Networks are kept at five points of training
+# for the dynamics figures.
 
 # %%
 snapshot_steps = sorted({max(1, min(100, n_iterations // 10)), *(round(n_iterations * i / 4) for i in range(1, 5))})
 params = dict(n_clusters=8, hidden=hidden, lr=lr, gp_weight=gp_weight, eta0=eta0, eta_tau=eta_tau,
               n_iterations=n_iterations, batch_size=batch_size, eval_every=eval_every, device=device,
               snapshot_steps=snapshot_steps, progress=progress)
-records, models = [], {}
-for noise_dim in noise_dims:
-    for seed in seeds:
-        record, model, _ = runner.fit_run("pfca", gaussians, {**params, "noise_dim": noise_dim}, seed=seed, profile=profile)
-        records.append(record)
-        models.setdefault(noise_dim, model)
-        if save_records_to:
-            runner.write_record(record, save_records_to)
-        print(f"noise variables {noise_dim}, seed {seed}: ACC {record['metrics']['acc']:.4f}, "
-              f"{record['wall_seconds']:.0f} s")
+results = runner.fit_experiments(
+    [runner.Experiment("pfca", gaussians, {**params, "noise_dim": k}, seeds, variant=f"k = {k}")
+     for k in noise_dims],
+    profile=profile, out=save_records_to or None)
 
 # %% [markdown]
 # ## Training dynamics
@@ -129,9 +127,10 @@ for noise_dim in noise_dims:
 # Eq. 3), the Wasserstein estimate with $\eta$, the fake-label accuracy, and
 # ACC/NMI/ARI on the evaluation set.
 
-# %%
-for noise_dim, model in models.items():
-    display(Markdown(f"### {noise_dim} noise variable{'s' if noise_dim != 1 else ''}"))
+# %% tags=["hide-input"]
+for k in noise_dims:
+    model = results.model(f"k = {k}", seed=seeds[0])
+    display(Markdown(f"### {k} noise variable{'s' if k != 1 else ''}"))
     plots.synthetic_dynamics(model, gaussians.inputs)
     plt.show()
     plots.learning_curves(model.history_)
@@ -141,45 +140,31 @@ for noise_dim, model in models.items():
 # ## Results beside the paper's claims
 #
 # ACC is the Hungarian-matched accuracy; purity (the reference code's "ACC")
-# is shown next to it. A configuration counts as a success here when its
-# median ACC is at least 0.99. The last columns summarise committed records of
-# longer runs (`results/`, profile named) where they exist.
+# is shown next to it. Cells read median [min, max] over seeds. A
+# configuration counts as a success here when its median ACC is at least
+# 0.99. Committed records of longer runs (`results/`, profile named) follow
+# this execution's row where they exist.
 
-# %%
-def summarise(frame: pd.DataFrame) -> pd.DataFrame:
-    """Median ACC/purity/NMI/ARI and the ACC range per number of noise variables."""
-    grouped = frame.groupby("params.noise_dim")
-    return pd.DataFrame({
-        "ACC": grouped["metrics.acc"].median(), "ACC min": grouped["metrics.acc"].min(),
-        "ACC max": grouped["metrics.acc"].max(), "purity": grouped["metrics.purity"].median(),
-        "NMI": grouped["metrics.nmi"].median(), "ARI": grouped["metrics.ari"].median(),
-        "runs": grouped.size(), "minutes": grouped["wall_seconds"].sum() / 60,
-    })
-
-
-this_run = summarise(pd.json_normalize(records))
-claims = pd.Series(reference.PFCA_SYNTHETIC_CLAIMS, name="paper (IV-B)")
-table = pd.concat({"paper": claims.loc[noise_dims].to_frame(), f"this execution ({profile})": this_run}, axis=1)
-table.index.name = "noise variables"
-
-committed = [r for r in runner.load_records("results", method="pfca", dataset="gaussians8") if r["profile"] != "quick"]
-for committed_profile, group in pd.json_normalize(committed).groupby("profile") if committed else []:
-    summary = summarise(group)[["ACC", "ACC min", "ACC max", "NMI", "ARI", "runs"]]
-    iterations = sorted(group["params.n_iterations"].unique())
-    table = table.join(pd.concat({f"committed {committed_profile} records ({', '.join(map(str, iterations))} iterations)": summary}, axis=1))
-display(table.round(4))
-if not committed:
+# %% tags=["hide-input"]
+by_noise = lambda record: f"k = {record['params']['noise_dim']}"  # committed records carry no variant
+display(report.compare(results, metrics=("acc", "purity", "nmi", "ari"), variant_of=by_noise))
+if not report.committed("pfca", "gaussians8"):
     display(Markdown("No record of a longer run of this chapter is committed yet: run "
                      "`advclust book --profile paper --only 01` on a GPU and commit `results/`."))
 
-succeeded = this_run["ACC"] >= 0.99
-agrees = (succeeded == (claims.loc[this_run.index] == "succeeds"))
+acc = report.medians(results, "acc")["gaussians8"]
+claims = pd.Series({f"k = {k}": reference.PFCA_SYNTHETIC_CLAIMS[k] for k in noise_dims})
+succeeded = acc >= 0.99
+agrees = succeeded == (claims[acc.index] == "succeeds")
 display(Markdown(
     f"In this execution {succeeded.sum()} of {len(succeeded)} configurations reach ACC >= 0.99 "
-    f"({', '.join(str(k) for k in succeeded.index[succeeded]) or 'none'} noise variables); "
-    f"{agrees.sum()} of {len(agrees)} agree with the paper's success/degradation claims. "
+    f"({', '.join(succeeded.index[succeeded]) or 'none'}); {agrees.sum()} of {len(agrees)} agree with the "
+    "paper's success/degradation claims (PFCA §IV-B: "
+    + ", ".join(f"{k}: {claim}" for k, claim in claims.items()) + "). "
     "The paper's degradation for 3 and 8 noise variables appears late in its 100 000 iterations, "
     "so short runs need not show it."))
-plots.metric_bars(this_run.rename(columns={"ACC": "acc", "NMI": "nmi", "ARI": "ari"}),
-                  title=f"PFCA on eight Gaussians, this execution ({profile} profile)")
+plots.per_seed(results, title=f"PFCA on eight Gaussians, one dot per seed ({profile} profile)")
+plt.show()
+plots.metric_over_training(results, x_label="generator iterations",
+                           title=f"ACC over training, median over seeds ({profile} profile)")
 plt.show()

@@ -66,9 +66,8 @@ kmeans_seeds = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
 kmeans_n_init = 10
 kmeans_fit_samples = None  # None: fit on all training images; else a random subset of this size
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
-import pandas as pd
 import threadpoolctl
 import torch
 from IPython.display import Markdown, display
@@ -80,19 +79,13 @@ if cpu_threads:
     threadpoolctl.threadpool_limits(cpu_threads)
 print("device:", runner.device_description(runner.resolve_device(device)))
 
-
-def keep(record: dict) -> None:
-    if save_records_to:
-        runner.write_record(record, save_records_to)
-
-
 # %% [markdown]
 # ## The data
 #
 # A few training images with their artifact value: the first (top-left)
 # pixel is the only difference between the three clusters.
 
-# %%
+# %% tags=["hide-input"]
 train, test = data.load("artifact-mnist", split="train"), data.load("artifact-mnist", split="test")
 counts = torch.bincount(test.labels, minlength=3).tolist()
 print(f"training {tuple(train.inputs.shape)}, test {tuple(test.inputs.shape)}; "
@@ -103,49 +96,36 @@ plots.image_grid(examples, 3, "training images by artifact value (rows)",
 plt.show()
 
 # %% [markdown]
-# ## PFCA with 3 clusters
+# ## PFCA with 3 clusters, and k-means on the same images
+#
+# Both train on the training images and are scored on the test images;
+# each run also records the NMI of its clusters with the *digits*, to see
+# what a run that missed the artifact grouped by instead.
 
 # %%
-params = dict(n_clusters=3, hidden=hidden, batch_size=batch_size, lr=lr, gp_weight=gp_weight, eta_tau=eta_tau,
-              n_iterations=n_iterations, eval_every=eval_every, device=device, progress=progress)
-digits = test.metadata["digit_labels"]
-pfca_records, first_model = [], None
-for seed in seeds:
-    record, model, _ = runner.fit_run("pfca", train, params, seed=seed, profile=profile, eval_dataset=test)
-    record["digit_nmi"] = metrics.nmi(digits, model.predict(test.inputs))
-    keep(record)
-    pfca_records.append(record)
-    first_model = model if first_model is None else first_model
-    scores = record["metrics"]
-    print(f"seed {seed}: ACC {scores['acc']:.4f}, NMI {scores['nmi']:.4f}, ARI {scores['ari']:.4f}, "
-          f"NMI with the digits {record['digit_nmi']:.4f}, {record['wall_seconds']:.0f} s")
-
-# %% [markdown]
-# ## k-means on the same images
-
-# %%
-kmeans_records = []
-for seed in kmeans_seeds:
-    record, model, _ = runner.fit_run("kmeans", train, {"n_init": kmeans_n_init, "fit_samples": kmeans_fit_samples},
-                                      seed=seed, profile=profile, eval_dataset=test)
-    record["digit_nmi"] = metrics.nmi(digits, model.predict(test.inputs))
-    keep(record)
-    kmeans_records.append(record)
-    print(f"k-means, seed {seed}: ACC {record['metrics']['acc']:.4f}, NMI {record['metrics']['nmi']:.4f}, "
-          f"NMI with the digits {record['digit_nmi']:.4f}")
+digit_nmi = {"digit_nmi": lambda model, scored: metrics.nmi(scored.metadata["digit_labels"],
+                                                            model.predict(scored.inputs))}
+pfca = dict(n_clusters=3, hidden=hidden, batch_size=batch_size, lr=lr, gp_weight=gp_weight, eta_tau=eta_tau,
+            n_iterations=n_iterations, eval_every=eval_every, device=device, progress=progress)
+results = runner.fit_experiments([
+    runner.Experiment("pfca", train, pfca, seeds, evaluate_on=test, extra_metrics=digit_nmi),
+    runner.Experiment("kmeans", train, {"n_init": kmeans_n_init, "fit_samples": kmeans_fit_samples}, kmeans_seeds,
+                      evaluate_on=test, extra_metrics=digit_nmi),
+], profile=profile, out=save_records_to or None)
 
 # %% [markdown]
 # ## Beside PFCA Table III
 #
-# Min, max and median over runs, for PFCA and for k-means, as the paper
+# Median [min, max] over runs, for PFCA and for k-means, as the paper
 # prints them; purity beside ACC; committed paper-profile records where
 # they exist.
 
-# %%
-for method, name, records in (("pfca", "PFCA", pfca_records), ("kmeans", "K-means", kmeans_records)):
-    display(Markdown(f"**{name}**:"))
-    display(report.beside_paper(records, "pfca", "III", "artifact-mnist", profile, method=name,
-                                earlier=report.committed(method, train.name)).round(3))
+# %% tags=["hide-input"]
+table_iii = dict(tables=[("pfca", "III")], printed={"k-means": "K-means"})
+display(report.compare(results, metrics=("acc", "purity", "nmi", "ari"), **table_iii))
+plots.per_seed(results, "nmi", paper=report.paper_values(results, metric="nmi", **table_iii),
+               title=f"NMI with the artifact, one dot per run ({profile} profile)")
+plt.show()
 
 # %% [markdown]
 # ## Did the runs find the artifact?
@@ -154,31 +134,30 @@ for method, name, records in (("pfca", "PFCA", pfca_records), ("kmeans", "K-mean
 # labels is at least `found_nmi`. The NMI of its clusters with the *digits*
 # shows what a run grouped by instead.
 
-# %%
-def found(records: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame({"NMI with artifact": [r["metrics"]["nmi"] for r in records],
-                         "NMI with digits": [r["digit_nmi"] for r in records]},
-                        index=pd.Index([r["seed"] for r in records], name="seed"))
-
-
-pfca_found, kmeans_found = found(pfca_records), found(kmeans_records)
-display(pd.concat({"PFCA": pfca_found, "k-means": kmeans_found}).round(4))
-fraction = (pfca_found["NMI with artifact"] >= found_nmi).mean()
+# %% tags=["hide-input"]
+runs = results.frame().set_index(["variant", "seed"])[["nmi", "digit_nmi"]]
+display(runs.rename(columns={"nmi": "NMI with artifact", "digit_nmi": "NMI with digits"}).round(4))
+fraction = (runs.loc["PFCA", "nmi"] >= found_nmi).mean()
 display(Markdown(
-    f"In this execution ({profile} profile) **{fraction:.0%}** of PFCA's {len(pfca_records)} run(s) found the "
+    f"In this execution ({profile} profile) **{fraction:.0%}** of PFCA's {len(seeds)} run(s) found the "
     f"artifact (NMI >= {found_nmi}); the paper reports more than 80% of ten runs. k-means' NMI with the artifact "
-    f"is at most {kmeans_found['NMI with artifact'].max():.4f} over {len(kmeans_records)} run(s), with the digits "
-    f"{kmeans_found['NMI with digits'].median():.4f} (median): it groups by the dominant feature, as Table III says."))
+    f"is at most {runs.loc['k-means', 'nmi'].max():.4f} over {len(kmeans_seeds)} run(s), with the digits "
+    f"{runs.loc['k-means', 'digit_nmi'].median():.4f} (median): it groups by the dominant feature, as Table III says."))
 
 # %% [markdown]
 # ## Training dynamics and samples of the first run
 #
-# The learning curves of chapter 2 (Fig. 3's panels) on Artifact-MNIST,
-# and samples of the final generator, one row per cluster id. When PFCA
-# has found the artifact, the rows differ in the first pixel only.
+# ACC over training of every PFCA run, the learning curves of chapter 2
+# (Fig. 3's panels) of the first run on Artifact-MNIST, and samples of its
+# final generator, one row per cluster id. When PFCA has found the
+# artifact, the rows differ in the first pixel only.
 
-# %%
-plots.learning_curves(first_model.history_, title=f"PFCA on Artifact-MNIST, seed {seeds[0]} ({profile} profile)")
+# %% tags=["hide-input"]
+plots.metric_over_training(results.where(variant="PFCA"), x_label="generator iterations",
+                           title=f"PFCA on Artifact-MNIST, ACC over training ({profile} profile)")
 plt.show()
-plots.generated_by_cluster(first_model, per_cluster=10, title="generated by cluster id")
+first = results.model("PFCA", seed=seeds[0])
+plots.learning_curves(first.history_, title=f"PFCA on Artifact-MNIST, seed {seeds[0]} ({profile} profile)")
+plt.show()
+plots.generated_by_cluster(first, per_cluster=10, title="generated by cluster id")
 plt.show()

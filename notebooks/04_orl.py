@@ -57,7 +57,7 @@ lr = 0.0001  # Adam alpha of Algorithm 1
 gp_weight = 100.0  # lambda of Algorithm 1
 eval_every = 1000  # evaluate every this many iterations
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 import pandas as pd
 import torch
@@ -75,7 +75,7 @@ print("device:", runner.device_description(runner.resolve_device(device)))
 # One face of each subject; the prior for gender is computed from the
 # labels (the paper calls it known).
 
-# %%
+# %% tags=["hide-input"]
 faces = {target: data.load("orl", target=target) for target in targets}
 any_faces = next(iter(faces.values()))
 identity = any_faces.metadata["identity_labels"]
@@ -93,33 +93,31 @@ print(f"{len(any_faces)} images; gender prior (male, female) = {gender_prior}")
 params = dict(hidden=hidden, batch_size=batch_size, lr=lr, gp_weight=gp_weight, eta_tau=eta_tau,
               n_iterations=n_iterations, eval_every=eval_every, device=device, progress=progress)
 options = {"identity": {"n_clusters": 40}, "gender": {"n_clusters": 2, "cluster_prior": gender_prior}}
-records, first_models = {}, {}
-for target in targets:
-    records[target] = []
-    for seed in seeds:
-        record, model, _ = runner.fit_run("pfca", faces[target], {**params, **options[target]}, seed=seed,
-                                          profile=profile)
-        record["target"] = target
-        if save_records_to:
-            runner.write_record(record, save_records_to)
-        records[target].append(record)
-        first_models.setdefault(target, model)
-        scores = record["metrics"]
-        print(f"{target}, seed {seed}: ACC {scores['acc']:.4f}, NMI {scores['nmi']:.4f}, ARI {scores['ari']:.4f}, "
-              f"{record['wall_seconds']:.0f} s")
+results = runner.fit_experiments(
+    [runner.Experiment("pfca", faces[target], {**params, **options[target]}, seeds, variant=f"PFCA by {target}")
+     for target in targets],
+    profile=profile, out=save_records_to or None)
 
 # %% [markdown]
 # ## Beside PFCA Table IV
 #
-# PFCA's row, min / max / median over runs (the paper's ARI is not
-# comparable, see above; this execution's ARI is shown all the same).
+# PFCA's row, median [min, max] over runs (the paper's ARI is not
+# comparable, see above; this execution's ARI is shown all the same), then
+# ACC and NMI of every run beside the paper's median.
 
-# %%
+# %% tags=["hide-input"]
+by_target = lambda record: f"PFCA by {record['dataset_options']['target']}"  # committed records carry no variant
+table_iv = {target: dict(tables=[("pfca", "IV")], printed={f"PFCA by {target}": "PFCA"},
+                         paper_datasets={"orl": f"orl-{target}"}) for target in targets}
 for target in targets:
-    n_clusters = options[target]["n_clusters"]
-    display(Markdown(f"**by {target}** ({n_clusters} clusters):"))
-    display(report.beside_paper(records[target], "pfca", "IV", f"orl-{target}", profile,
-                                earlier=report.committed("pfca", "orl", n_clusters=n_clusters)).round(3))
+    display(Markdown(f"**by {target}** ({options[target]['n_clusters']} clusters):"))
+    display(report.compare(results.where(variant=f"PFCA by {target}"), metrics=("acc", "purity", "nmi", "ari"),
+                           variant_of=by_target, **table_iv[target]))
+for metric in ("acc", "nmi"):
+    marks = pd.concat([report.paper_values(results.where(variant=f"PFCA by {target}"), metric=metric,
+                                           **table_iv[target]) for target in targets])
+    plots.per_seed(results, metric, paper=marks, title=f"PFCA on ORL, one dot per run ({profile} profile)")
+    plt.show()
 
 # %% [markdown]
 # ## Why ACC misleads for gender
@@ -130,28 +128,30 @@ for target in targets:
 # §IV-D-2 makes this point). NMI and ARI are 0 for both, so they lead here.
 # Computed on the labels:
 
-# %%
-generator = torch.Generator().manual_seed(0)
-trivial = torch.zeros_like(gender)
-random_split = (torch.rand(len(gender), generator=generator) < gender_prior[1]).long()
+# %% tags=["hide-input"]
+random_split = (torch.rand(len(gender), generator=torch.Generator().manual_seed(0)) < gender_prior[1]).long()
 baselines = pd.DataFrame({name: metrics.clustering_scores(gender, guess) for name, guess in
-                          {"all in one cluster": trivial, "random 36:4 split": random_split}.items()}).T
-if "gender" in records:
-    baselines.loc[f"PFCA, median of this execution ({profile})"] = \
-        pd.DataFrame([r["metrics"] for r in records["gender"]]).median()
-paper_gender = reference.reported(paper="pfca", table="IV", dataset="orl-gender", method="PFCA",
-                                  statistic="median").set_index("metric")["value"]
-baselines.loc["PFCA, paper median (Table IV)"] = paper_gender
+                          {"all in one cluster": torch.zeros_like(gender), "random 36:4 split": random_split}.items()}).T
+if "gender" in targets:
+    runs = results.where(variant="PFCA by gender").frame()
+    baselines.loc[f"PFCA, median of this execution ({profile})"] = runs[["acc", "purity", "nmi", "ari"]].median()
+baselines.loc["PFCA, paper median (Table IV)"] = reference.reported(
+    paper="pfca", table="IV", dataset="orl-gender", method="PFCA", statistic="median").set_index("metric")["value"]
 display(baselines[["acc", "purity", "nmi", "ari"]].round(3))
 
 # %% [markdown]
 # ## Training dynamics and samples of the first runs
 #
-# Learning curves, then samples of the final generator, one row per cluster
+# ACC over training of every run; then, for the first run of each target,
+# learning curves and samples of the final generator, one row per cluster
 # id (the first 10 of 40 for identity; both for gender).
 
-# %%
-for target, model in first_models.items():
+# %% tags=["hide-input"]
+plots.metric_over_training(results, x_label="generator iterations",
+                           title=f"PFCA on ORL, ACC over training ({profile} profile)")
+plt.show()
+for target in targets:
+    model = results.model(f"PFCA by {target}", seed=seeds[0])
     plots.learning_curves(model.history_, title=f"PFCA on ORL by {target}, seed {seeds[0]} ({profile} profile)")
     plt.show()
     plots.generated_by_cluster(model, per_cluster=10, clusters=range(min(model.n_clusters, 10)),

@@ -31,7 +31,7 @@ def test_chapter_1_executes_through_the_book_pipeline(tmp_path):
     assert len(provenance) == 1 and "**quick** profile" in provenance[0].source
     assert "n_iterations=20" in provenance[0].source
     text = _outputs_text(notebook)
-    assert "noise variables 0, seed 0: ACC" in text
+    assert "k = 0 on gaussians8, seed 0: ACC" in text
     assert any(o.get("output_type") == "display_data" and "image/png" in o.get("data", {})
                for c in notebook.cells for o in c.get("outputs", []))
 
@@ -43,7 +43,7 @@ def test_chapter_1_runs_with_papermills_own_command_line(tmp_path):
                "-p", "n_iterations", "20", "-p", "eval_every", "10", "-p", "n_eval", "200", "-p", "progress", "False",
                "-y", "{noise_dims: [1], hidden: [8, 8, 8]}", "--cwd", str(book.REPO_ROOT)]
     subprocess.run(command, check=True, capture_output=True, timeout=600)
-    assert "noise variables 1, seed 0: ACC" in _outputs_text(nbformat.read(output, as_version=4))
+    assert "k = 1 on gaussians8, seed 0: ACC" in _outputs_text(nbformat.read(output, as_version=4))
 
 
 def test_notebook_pairs_are_in_sync_and_without_outputs():
@@ -51,7 +51,7 @@ def test_notebook_pairs_are_in_sync_and_without_outputs():
 
 
 def test_unknown_chapter_parameter_lists_the_valid_ones(tmp_path):
-    with pytest.raises(UserInputError, match="valid parameters: profile, progress, noise_dims"):
+    with pytest.raises(UserInputError, match="valid parameters: profile, progress, device, save_records_to, cpu_threads, noise_dims"):
         book.execute(CHAPTER1, "quick", {"noise": [0]}, output_dir=tmp_path)
 
 

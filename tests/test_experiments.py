@@ -99,3 +99,22 @@ def test_printed_names_by_method_as_in_baseline_names(results):
     assert table.loc[("mnist", "k-means", "paper (PFCA Table I)"), "ACC"] == "0.563 [0.534, 0.571]"
     marks = report.paper_values(mnist_like, [("pfca", "I")], printed=by_method)
     assert marks[("mnist", "k-means")] == pytest.approx(0.563)
+
+
+def test_class_balance_and_metric_against_runs(results):
+    from advclust import data
+
+    digits = data.load("digits")
+    table = report.class_balance([digits], paper_ui={"digits": 1.0})
+    assert table.loc["digits", "images"] == len(digits) == table.filter(like="class ").sum(axis=1)["digits"]
+    assert 0.99 < table.loc["digits", "UI"] <= 1.0 and table.loc["digits", "UI (paper)"] == 1.0
+    figure = plots.metric_against_runs(results, {"digits": table.loc["digits", "UI"]}, "uniformity index")
+    assert figure.axes[0].get_xlabel() == "uniformity index"
+
+
+def test_data_label_names_a_stand_in():
+    from types import SimpleNamespace
+
+    assert report.data_label(SimpleNamespace(name="digits", metadata={})) == "digits"
+    stand_in = SimpleNamespace(name="cifar10-resnet50", metadata={"stand_in": "fashion-mnist"})
+    assert report.data_label(stand_in) == "STAND-IN: fashion-mnist pixels, not cifar10-resnet50"
