@@ -388,6 +388,7 @@ def metric_by_parameter(results, parameter: str, metric: str = "acc", x_label: s
         ax.set_title(title, fontsize=9)
     ax.legend(fontsize=8)
     fig.tight_layout()
+    return fig
 
 
 def metric_against_runs(results, x: dict[str, float] | pd.Series, x_label: str,
