@@ -5,6 +5,7 @@ import statistics
 
 import pytest
 import torch
+from torch import nn
 
 from advclust import data, losses, nets, training
 from advclust.errors import UnknownChoiceError, UserInputError
@@ -168,3 +169,31 @@ def test_variant_summary_groups_runs_by_dataset_and_variant():
     assert summary.loc[("d", "a"), "ACC median"] == pytest.approx(0.7)
     assert summary.loc[("d", "a"), "ACC best"] == pytest.approx(0.9)
     assert summary.loc[("d", "a"), "runs"] == 3 and summary.loc[("d", "b"), "runs"] == 1
+
+
+@pytest.mark.parametrize("size", [28, 16])
+def test_clustergan_conv_networks_have_the_reference_shapes_and_activations(size):
+    generator, critic, encoder = nets.clustergan_conv_networks((1, size, size), 10, 30, (), "tanh")
+    # ReLU in G, leaky ReLU in D and E (SIMI-ClusterGAN §IV-B, ClusterGAN's reference).
+    assert not any(isinstance(m, nn.LeakyReLU) for m in generator.modules())
+    assert sum(isinstance(m, nn.ReLU) for m in generator.modules()) == 3
+    for network in (critic, encoder):
+        assert any(isinstance(m, nn.LeakyReLU) for m in network.modules())
+        assert not any(type(m) is nn.ReLU for m in network.modules())
+    # 'SAME'-padded 4x4 stride-2 convolutions: s -> s/2 -> s/4 in D and E, s/4 -> s/2 -> s in G.
+    images = torch.rand(3, 1, size, size) * 2 - 1
+    convolutions = [m for m in critic.modules() if isinstance(m, nn.Conv2d)]
+    assert [c.padding for c in convolutions] == [(1, 1), (1, 1)]
+    maps = critic[0][:4](images)
+    assert maps.shape == (3, 128, size // 4, size // 4)
+    generator.eval()
+    fake = generator(torch.eye(10)[:3], torch.randn(3, 30))
+    assert fake.shape == (3, 1, size, size)
+    assert critic(fake).shape == (3, 1)
+    z_n, logits = encoder(fake)
+    assert z_n.shape == (3, 30) and logits.shape == (3, 10)
+
+
+def test_clustergan_mlp_generator_keeps_the_reference_leaky_relu():
+    generator, _, _ = nets.clustergan_mlp_networks((16,), 10, 5, (32, 32), None)
+    assert sum(isinstance(m, nn.LeakyReLU) for m in generator.modules()) == 2
