@@ -197,3 +197,35 @@ def test_clustergan_conv_networks_have_the_reference_shapes_and_activations(size
 def test_clustergan_mlp_generator_keeps_the_reference_leaky_relu():
     generator, _, _ = nets.clustergan_mlp_networks((16,), 10, 5, (32, 32), None)
     assert sum(isinstance(m, nn.LeakyReLU) for m in generator.modules()) == 2
+
+
+@pytest.mark.parametrize("cls", [ClusterGAN, SIMIClusterGAN])
+def test_weight_decay_applies_to_generator_and_encoder_only(cls, simi, digits):
+    model = simi if cls is SIMIClusterGAN else ClusterGAN(n_iterations=1, **TINY_GAN).fit(digits.inputs)
+    assert model.weight_decay == 2.5e-5
+    assert [g["weight_decay"] for g in model.optimizer_g_.param_groups] == [2.5e-5]
+    assert [g["weight_decay"] for g in model.optimizer_e_.param_groups] == [2.5e-5]
+    assert [g["weight_decay"] for g in model.optimizer_d_.param_groups] == [0]
+    with pytest.raises(UserInputError, match="weight_decay"):
+        cls(weight_decay=-1.0).validate_params()
+
+
+def test_clustergan_final_score_is_kmeans_on_the_evaluation_encodings(digits):
+    from sklearn.cluster import KMeans
+
+    from advclust import metrics, runner
+
+    train, test = digits.take(rows=1200), digits.take(sample=400, seed=1)
+    params = dict(TINY_GAN, n_iterations=3, kmeans_n_init=2)
+    record, model, _ = runner.fit_run("clustergan", train, params, 0, eval_dataset=test)
+    fresh = model.evaluate(test.inputs, test.labels)
+    assert record["metrics"] == pytest.approx(fresh)
+    # The same path as the evaluation at the end of training (Algorithm 1 lines 20-22) ...
+    last = model.history_.dropna(subset=["acc"]).iloc[-1]
+    assert last.name == 3 and last["acc"] == pytest.approx(fresh["acc"]) and last["nmi"] == pytest.approx(fresh["nmi"])
+    # ... which is k-means fitted on the test encodings, not on the training ones.
+    kmeans = KMeans(10, n_init=2, random_state=0).fit(model.encoding(test.inputs))
+    assert fresh == pytest.approx(metrics.clustering_scores(test.labels, kmeans.labels_))
+    assert (model.labels_ == model.predict(train.inputs)).all()
+    with pytest.raises(UserInputError, match="at least n_clusters=10"):
+        model.predict(test.inputs[:5])
