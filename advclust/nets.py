@@ -238,7 +238,11 @@ class LatentDecoder(nn.Module):
 
 def clustergan_mlp_networks(data_shape: Sequence[int], n_clusters: int, noise_dim: int, hidden: Sequence[int],
                             output_activation: str | None) -> tuple[nn.Module, nn.Module, nn.Module]:
-    """Two-hidden-layer MLPs (SIMI-ClusterGAN §IV-B for USPS, Pendigits, 10x73k; ClusterGAN's reference for 10x73k)."""
+    """Two-hidden-layer MLPs (SIMI-ClusterGAN §IV-B for USPS, Pendigits, 10x73k; ClusterGAN's reference for 10x73k).
+
+    LeakyReLU(0.2) in G, D and E: SIMI-ClusterGAN names no activation for its MLPs, and ClusterGAN's reference
+    MLPs (10x73k, Pendigits) use leaky ReLU in all three, G included (ReLU in G is its conv networks' choice).
+    """
     data_dim = math.prod(data_shape)
     generator = ConditionalGenerator(mlp([n_clusters + noise_dim, *hidden, data_dim], "leaky_relu", output_activation),
                                      data_shape)
@@ -249,6 +253,7 @@ def clustergan_mlp_networks(data_shape: Sequence[int], n_clusters: int, noise_di
 
 
 def _conv_trunk(channels: int, size: int) -> tuple[nn.Sequential, int]:
+    # 4x4 stride-2 convolutions padded by 1 = TensorFlow's 'SAME' (the reference's default): 28 -> 14 -> 7.
     trunk = nn.Sequential(
         nn.Conv2d(channels, 64, 4, 2, 1), nn.LeakyReLU(0.2),
         nn.Conv2d(64, 128, 4, 2, 1), nn.LeakyReLU(0.2), nn.Flatten())
@@ -257,18 +262,25 @@ def _conv_trunk(channels: int, size: int) -> tuple[nn.Sequential, int]:
 
 def clustergan_conv_networks(data_shape: Sequence[int], n_clusters: int, noise_dim: int, hidden: Sequence[int],
                              output_activation: str | None) -> tuple[nn.Module, nn.Module, nn.Module]:
-    """ClusterGAN's MNIST networks: G fc 1024 - fc 128x(s/4)^2 - deconv 64 - deconv C (batch norm, leaky ReLU);
-    D and E conv 64 - conv 128 (4x4, stride 2) - fc 1024 - output. ``hidden`` is unused."""
+    """ClusterGAN's MNIST networks: G fc 1024 - fc 128x(s/4)^2 - deconv 64 - deconv C (batch norm, ReLU);
+    D and E conv 64 - conv 128 (4x4, stride 2) - fc 1024 - output (leaky ReLU 0.2). ``hidden`` is unused.
+
+    ReLU in G and leaky ReLU in D and E as SIMI-ClusterGAN §IV-B says for MNIST and Fashion-MNIST, and as
+    ClusterGAN's reference does. Every (de)convolution is padded by 1, which is the reference's TensorFlow
+    'SAME' padding for 4x4 stride-2 kernels: D and E see 28 -> 14 -> 7 maps (s -> s/2 -> s/4) and G grows
+    its 7x7x128 start (the reference's shape) to 14 and 28. (A PyTorch port of the reference leaves D's and
+    E's convolutions unpadded, 28 -> 13 -> 5; the authors' code does not.)
+    """
     if len(data_shape) != 3 or data_shape[1] != data_shape[2] or data_shape[1] % 4:
         raise UserInputError(f"the conv networks need square images with a side divisible by 4, got shape "
                              f"{tuple(data_shape)}; use architecture='mlp' or 'auto'")
     channels, size = data_shape[0], data_shape[1]
     quarter = size // 4
     body = nn.Sequential(
-        nn.Linear(n_clusters + noise_dim, 1024), nn.BatchNorm1d(1024), nn.LeakyReLU(0.2),
-        nn.Linear(1024, 128 * quarter * quarter), nn.BatchNorm1d(128 * quarter * quarter), nn.LeakyReLU(0.2),
+        nn.Linear(n_clusters + noise_dim, 1024), nn.BatchNorm1d(1024), nn.ReLU(),
+        nn.Linear(1024, 128 * quarter * quarter), nn.BatchNorm1d(128 * quarter * quarter), nn.ReLU(),
         nn.Unflatten(1, (128, quarter, quarter)),
-        nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.LeakyReLU(0.2),
+        nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.ReLU(),
         nn.ConvTranspose2d(64, channels, 4, 2, 1))
     if output_activation is not None:
         body.append(ACTIVATIONS[check_choice("activation", output_activation, ACTIVATIONS)]())

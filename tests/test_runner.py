@@ -73,6 +73,16 @@ def test_profile_run_entries_split_data_options_from_hyperparameters():
         "eval_options": {"split": "test", "size": 14}}
 
 
+@pytest.mark.parametrize("profile", ["quick", "paper"])
+@pytest.mark.parametrize("method, dataset", [("pfca", "mnist"), ("pfca", "fashion-mnist"), ("dual-aae", "mnist")])
+def test_image_runs_train_on_the_training_split_and_score_the_test_split(profile, method, dataset):
+    from advclust import profiles
+
+    assert profiles.run_data_options(profile, method, dataset) == {
+        "dataset_options": {"split": "train"}, "eval_options": {"split": "test"}}
+    assert not set(profiles.DATA_KEYS) & set(profiles.run_params(profile, method, dataset))
+
+
 def test_record_names_its_profile_entry_and_host(records):
     assert records[0]["profile_entry"] is None and records[0]["host"]
     record = runner.run("kmeans", "digits", {"n_init": 1}, profile="quick", profile_entry="quick:kmeans/default")

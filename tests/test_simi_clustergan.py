@@ -5,6 +5,7 @@ import statistics
 
 import pytest
 import torch
+from torch import nn
 
 from advclust import data, losses, nets, training
 from advclust.errors import UnknownChoiceError, UserInputError
@@ -168,3 +169,63 @@ def test_variant_summary_groups_runs_by_dataset_and_variant():
     assert summary.loc[("d", "a"), "ACC median"] == pytest.approx(0.7)
     assert summary.loc[("d", "a"), "ACC best"] == pytest.approx(0.9)
     assert summary.loc[("d", "a"), "runs"] == 3 and summary.loc[("d", "b"), "runs"] == 1
+
+
+@pytest.mark.parametrize("size", [28, 16])
+def test_clustergan_conv_networks_have_the_reference_shapes_and_activations(size):
+    generator, critic, encoder = nets.clustergan_conv_networks((1, size, size), 10, 30, (), "tanh")
+    # ReLU in G, leaky ReLU in D and E (SIMI-ClusterGAN §IV-B, ClusterGAN's reference).
+    assert not any(isinstance(m, nn.LeakyReLU) for m in generator.modules())
+    assert sum(isinstance(m, nn.ReLU) for m in generator.modules()) == 3
+    for network in (critic, encoder):
+        assert any(isinstance(m, nn.LeakyReLU) for m in network.modules())
+        assert not any(type(m) is nn.ReLU for m in network.modules())
+    # 'SAME'-padded 4x4 stride-2 convolutions: s -> s/2 -> s/4 in D and E, s/4 -> s/2 -> s in G.
+    images = torch.rand(3, 1, size, size) * 2 - 1
+    convolutions = [m for m in critic.modules() if isinstance(m, nn.Conv2d)]
+    assert [c.padding for c in convolutions] == [(1, 1), (1, 1)]
+    maps = critic[0][:4](images)
+    assert maps.shape == (3, 128, size // 4, size // 4)
+    generator.eval()
+    fake = generator(torch.eye(10)[:3], torch.randn(3, 30))
+    assert fake.shape == (3, 1, size, size)
+    assert critic(fake).shape == (3, 1)
+    z_n, logits = encoder(fake)
+    assert z_n.shape == (3, 30) and logits.shape == (3, 10)
+
+
+def test_clustergan_mlp_generator_keeps_the_reference_leaky_relu():
+    generator, _, _ = nets.clustergan_mlp_networks((16,), 10, 5, (32, 32), None)
+    assert sum(isinstance(m, nn.LeakyReLU) for m in generator.modules()) == 2
+
+
+@pytest.mark.parametrize("cls", [ClusterGAN, SIMIClusterGAN])
+def test_weight_decay_applies_to_generator_and_encoder_only(cls, simi, digits):
+    model = simi if cls is SIMIClusterGAN else ClusterGAN(n_iterations=1, **TINY_GAN).fit(digits.inputs)
+    assert model.weight_decay == 2.5e-5
+    assert [g["weight_decay"] for g in model.optimizer_g_.param_groups] == [2.5e-5]
+    assert [g["weight_decay"] for g in model.optimizer_e_.param_groups] == [2.5e-5]
+    assert [g["weight_decay"] for g in model.optimizer_d_.param_groups] == [0]
+    with pytest.raises(UserInputError, match="weight_decay"):
+        cls(weight_decay=-1.0).validate_params()
+
+
+def test_clustergan_final_score_is_kmeans_on_the_evaluation_encodings(digits):
+    from sklearn.cluster import KMeans
+
+    from advclust import metrics, runner
+
+    train, test = digits.take(rows=1200), digits.take(sample=400, seed=1)
+    params = dict(TINY_GAN, n_iterations=3, kmeans_n_init=2)
+    record, model, _ = runner.fit_run("clustergan", train, params, 0, eval_dataset=test)
+    fresh = model.evaluate(test.inputs, test.labels)
+    assert record["metrics"] == pytest.approx(fresh)
+    # The same path as the evaluation at the end of training (Algorithm 1 lines 20-22) ...
+    last = model.history_.dropna(subset=["acc"]).iloc[-1]
+    assert last.name == 3 and last["acc"] == pytest.approx(fresh["acc"]) and last["nmi"] == pytest.approx(fresh["nmi"])
+    # ... which is k-means fitted on the test encodings, not on the training ones.
+    kmeans = KMeans(10, n_init=2, random_state=0).fit(model.encoding(test.inputs))
+    assert fresh == pytest.approx(metrics.clustering_scores(test.labels, kmeans.labels_))
+    assert (model.labels_ == model.predict(train.inputs)).all()
+    with pytest.raises(UserInputError, match="at least n_clusters=10"):
+        model.predict(test.inputs[:5])

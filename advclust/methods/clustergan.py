@@ -3,7 +3,8 @@
 ClusterGAN: a generator G(z_n, z_M) from Gaussian noise z_n ~ N(0, sigma^2 I) and a
 one-hot code z_M, a WGAN-GP critic D, and an encoder E(x) -> (z_n, z_M) trained
 with G on the cycle losses J_ce and J_mse (SIMI-ClusterGAN Eq. 2-4). Real data is clustered
-by k-means on the encoder's output (z_n, softmax z_M), as SIMI-ClusterGAN and ClusterGAN do.
+by k-means on the encoder's output (z_n, softmax z_M), as SIMI-ClusterGAN and ClusterGAN do, fitted on the
+encodings of the very inputs being clustered (SIMI-ClusterGAN Algorithm 1 lines 20-22 on the test set).
 
 SIMI-ClusterGAN (SIMI-ClusterGAN Algorithm 1) is ClusterGAN with two changes: z_M is the
 one-hot argmax of a prior network P_phi (IMSAT, phase 1) on the real minibatch
@@ -41,12 +42,19 @@ class ClusterGAN(NeuralClusterer):
     Defaults are ClusterGAN's MNIST reference as SIMI-ClusterGAN uses it: z_n of dimension 30 with sigma = 0.1,
     alpha_cl = alpha_mse = 10 (``alpha_ce``, ``alpha_mse``), gradient penalty 10, 5 critic steps per
     generator step, Adam 1e-4 (0.5, 0.9), batch 64, the conv networks of :func:`advclust.nets.clustergan_conv_networks`
-    (``architecture="auto"`` takes them for square images of 16 pixels or more with a side divisible by 4, and
-    otherwise the two-hidden-layer MLPs of ``hidden``, SIMI-ClusterGAN's choice for low-dimensional data),
-    tanh output for data in [-1, 1]. ``n_iterations`` = 37 500 generator steps = the reference's
-    200 epochs of 60 000 images in batches of 64, 5 batches per generator step.
-    J_mse is the mean squared error (SIMI-ClusterGAN Eq. 3 calls it MSE). G and E are updated together on one
-    objective: the gradients that Algorithm 1's two lines 17-18 give each network.
+    (ReLU in G, leaky ReLU in D and E, SIMI-ClusterGAN §IV-B; ``architecture="auto"`` takes them for square images
+    of 16 pixels or more with a side divisible by 4, and otherwise the two-hidden-layer MLPs of ``hidden``,
+    SIMI-ClusterGAN's choice for low-dimensional data), tanh output for data in [-1, 1]. ``n_iterations`` = 37 500
+    generator steps = the reference's 200 epochs of 60 000 images in batches of 64, 5 batches per generator step.
+    ``weight_decay`` = 2.5e-5 on G's and E's Adam (an L2 penalty, the gradient of the reference's
+    ``l2_regularizer(2.5e-5)`` on G's and E's weights; a PyTorch port applies it as here), none on D's; the paper is
+    silent on it. J_mse is the mean squared error (SIMI-ClusterGAN Eq. 3 calls it MSE). G and E are updated
+    together on one objective: the gradients that Algorithm 1's two lines 17-18 give each network.
+
+    Clustering follows Algorithm 1 lines 20-22: :meth:`predict` (hence ``labels_``, :meth:`evaluate`, the
+    evaluations during training and a run's final score) fits k-means on the encodings of the inputs it is
+    given, so a model scored on a test set clusters the test encodings, never applying a k-means fitted on
+    the training set. ``assignment="argmax"`` takes the argmax of z_M instead.
     """
 
     n_clusters: int = 10
@@ -62,6 +70,7 @@ class ClusterGAN(NeuralClusterer):
     lr: float = 1e-4
     beta1: float = 0.5
     beta2: float = 0.9
+    weight_decay: float = 2.5e-5
     assignment: str = "kmeans"
     kmeans_n_init: int = 10
     n_iterations: int = run_control(37500)
@@ -92,19 +101,17 @@ class ClusterGAN(NeuralClusterer):
         check_param("lr", self.lr, "float", 0, low_inclusive=False)
         check_param("beta1", self.beta1, "float", 0, 1)
         check_param("beta2", self.beta2, "float", 0, 1)
+        check_param("weight_decay", self.weight_decay, "float", 0)
         check_choice("assignment", self.assignment, ASSIGNMENTS)
         check_param("kmeans_n_init", self.kmeans_n_init, "int", 1)
 
     # -- training ------------------------------------------------------------
     def fit_networks(self, X: torch.Tensor, eval_set: tuple[torch.Tensor, torch.Tensor] | None = None,
                      callbacks: Sequence[Callable] = ()) -> None:
-        """Train on the inputs ``X`` (a tensor), then fit the k-means of the assignment on their encodings."""
+        """Train on the inputs ``X`` (a tensor)."""
         if not isinstance(X, torch.Tensor):
             raise UserInputError(f"{type(self).__name__} trains on a tensor of inputs, got {type(X).__name__}")
-        self.kmeans_ = None
         super().fit_networks(X, eval_set=eval_set, callbacks=callbacks)
-        if self.assignment == "kmeans":
-            self.kmeans_ = self._kmeans(self.encoding(X))
 
     def build(self, source: torch.Tensor, device: torch.device) -> None:
         self.data_shape_ = tuple(source.shape[1:])
@@ -113,9 +120,9 @@ class ClusterGAN(NeuralClusterer):
             noise_dim=self.noise_dim, hidden=self.hidden, output_activation=self.output_activation)
         self.generator_, self.critic_, self.encoder_ = generator.to(device), critic.to(device), encoder.to(device)
         adam = dict(lr=self.lr, betas=(self.beta1, self.beta2))
-        self.optimizer_g_ = torch.optim.Adam(self.generator_.parameters(), **adam)
+        self.optimizer_g_ = torch.optim.Adam(self.generator_.parameters(), weight_decay=self.weight_decay, **adam)
         self.optimizer_d_ = torch.optim.Adam(self.critic_.parameters(), **adam)
-        self.optimizer_e_ = torch.optim.Adam(self.encoder_.parameters(), **adam)
+        self.optimizer_e_ = torch.optim.Adam(self.encoder_.parameters(), weight_decay=self.weight_decay, **adam)
 
     def modules_(self) -> dict[str, nn.Module]:
         return {"generator": self.generator_, "critic": self.critic_, "encoder": self.encoder_}
@@ -210,6 +217,9 @@ class ClusterGAN(NeuralClusterer):
         return self.transform(X).numpy().astype(np.float64)
 
     def _kmeans(self, features: np.ndarray) -> KMeans:
+        if len(features) < self.n_clusters:
+            raise UserInputError(f"k-means on the encodings needs at least n_clusters={self.n_clusters} inputs, "
+                                 f"got {len(features)}; use predict_proba, or assignment='argmax'")
         return KMeans(self.n_clusters, n_init=self.kmeans_n_init, random_state=self.seed).fit(features)
 
     def predict_proba(self, X: torch.Tensor) -> torch.Tensor:
@@ -217,15 +227,12 @@ class ClusterGAN(NeuralClusterer):
         return self.encode(X).posterior
 
     def predict(self, X: torch.Tensor) -> np.ndarray:
-        """k-means on the encodings (the k-means fitted on the training inputs; during training, one
-        fitted on ``X`` itself, as Algorithm 1 lines 21-22), or the argmax of z_M."""
+        """Clusters of ``X``: k-means (seeded with ``seed``) fitted on the encodings of ``X`` itself, as Algorithm 1
+        lines 21-22 cluster the test set's, or the argmax of z_M. The one path of ``labels_``, :meth:`evaluate`
+        and the evaluations during training."""
         if self.assignment == "argmax":
             return super().predict(X)
-        features = self.encoding(X)
-        kmeans = getattr(self, "kmeans_", None)
-        if kmeans is None:
-            kmeans = self._kmeans(features)
-        return kmeans.predict(features)
+        return self._kmeans(self.encoding(X)).labels_
 
     def generate(self, clusters: int | Sequence[int] | torch.Tensor, *, n: int | None = None, seed: int | None = None,
                  noise: torch.Tensor | None = None) -> torch.Tensor:
