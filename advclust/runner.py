@@ -141,17 +141,6 @@ def summarize(records: Sequence[dict[str, Any]], metrics: Sequence[str] = METRIC
     return summary
 
 
-def summarize_variants(records: Sequence[dict[str, Any]]) -> pd.DataFrame:
-    """Median and best ACC and NMI, median purity and the number of runs, per (dataset, ``record["variant"]``)."""
-    frame = pd.DataFrame([{"dataset": r["dataset"], "variant": r.get("variant", r["method"]),
-                           **{m: r["metrics"].get(m, np.nan) for m in METRICS}} for r in records])
-    grouped = frame.groupby(["dataset", "variant"], sort=False)
-    return pd.DataFrame({
-        "ACC median": grouped["acc"].median(), "ACC best": grouped["acc"].max(),
-        "NMI median": grouped["nmi"].median(), "NMI best": grouped["nmi"].max(),
-        "purity median": grouped["purity"].median(), "runs": grouped.size()})
-
-
 def record_filename(record: dict[str, Any]) -> str:
     """``method_dataset_profile_seedN_<hash>.json``; the hash covers the hyperparameters and the data options
     (slices such as ``rows``/``sample`` included), and the evaluation data when they differ from the

@@ -157,20 +157,6 @@ def test_bad_parameters_are_named():
         IMSAT(augment=True, n_iterations=1).fit(torch.randn(20, 5))
 
 
-def test_variant_summary_groups_runs_by_dataset_and_variant():
-    from advclust import runner
-
-    def record(variant, seed, acc):
-        return {"method": "simi-clustergan", "dataset": "d", "variant": variant, "seed": seed,
-                "metrics": {"acc": acc, "purity": acc, "nmi": acc / 2, "ari": 0.0}}
-
-    summary = runner.summarize_variants([record("a", 0, 0.5), record("a", 1, 0.7), record("a", 2, 0.9),
-                                         record("b", 0, 0.4)])
-    assert summary.loc[("d", "a"), "ACC median"] == pytest.approx(0.7)
-    assert summary.loc[("d", "a"), "ACC best"] == pytest.approx(0.9)
-    assert summary.loc[("d", "a"), "runs"] == 3 and summary.loc[("d", "b"), "runs"] == 1
-
-
 @pytest.mark.parametrize("size", [28, 16])
 def test_clustergan_conv_networks_have_the_reference_shapes_and_activations(size):
     generator, critic, encoder = nets.clustergan_conv_networks((1, size, size), 10, 30, (), "tanh")
