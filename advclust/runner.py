@@ -102,12 +102,18 @@ def fit_run(
     return record, estimator, eval_data
 
 
+#: History columns kept in a record's curve beside the metrics where a method logs them: WGAN critics' Wasserstein
+#: estimate, DCAN's diagnostics (:mod:`advclust.methods.dcan_diagnostics`).
+CURVE_EXTRAS = ("wasserstein", "d_real", "d_fake", "latent_saturation", "clusters_used", "cluster_kl_uniform",
+                "encoder_drift")
+
+
 def evaluation_curve(history: pd.DataFrame | None) -> list[dict[str, float]]:
     """The evaluated rows of a training history (step and metrics), small enough for a record."""
     if history is None or history.empty or "acc" not in history:
         return []
     evaluated = history.dropna(subset=["acc"])
-    columns = [c for c in (*METRICS, "wasserstein") if c in evaluated]
+    columns = [c for c in (*METRICS, *CURVE_EXTRAS) if c in evaluated]
     return [{"step": int(step), **{c: float(row[c]) for c in columns}} for step, row in evaluated[columns].iterrows()]
 
 

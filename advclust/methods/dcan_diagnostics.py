@@ -1,0 +1,95 @@
+"""Why DCAN's printed protocol cannot train (issue 13): probes of a fitted :class:`~advclust.methods.DCAN`.
+
+- :func:`discriminator_probe`: a fresh discriminator trained alone against the FROZEN encoder and mixture;
+  its accuracy on held-out points says how separable the two distributions of Eq. 1 are, and how many
+  steps of an optimiser it takes to find that out (the printed protocol gives D 500 steps of SGD).
+- :func:`encoder_drift`: how far each of the encoder's layers moved from its initialisation.
+- :func:`training_diagnostics`: the diagnostic columns of the history (latent saturation, cluster usage,
+  KL of the cluster marginal to uniform, encoder drift), logged by DCAN itself at every history row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import torch
+
+from advclust import nets
+from advclust.errors import check_choice
+from advclust.methods.base import check_param
+from advclust.methods.dcan import OPTIMIZERS, discriminator_loss
+
+#: The history columns of DCAN's diagnostics.
+DIAGNOSTICS = ("latent_saturation", "clusters_used", "cluster_kl_uniform", "encoder_drift", "d_real", "d_fake")
+
+
+def _pairs(model, X: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """(positives, negatives) of Eq. 1 for inputs ``X``: draws from the assigned Gaussians, encoder outputs."""
+    fake = model.transform(X).to(model.device_)
+    clusters = model.gmm_.assign(fake)
+    noise = torch.randn(fake.shape, generator=generator).to(model.device_)
+    real = model.gmm_.means[clusters] + noise * model.gmm_.precisions[clusters].rsqrt()
+    return real, fake
+
+
+def discriminator_probe(model, X_train: torch.Tensor, X_heldout: torch.Tensor, optimizer: str = "sgd",
+                        steps: int = 500, lr: float = 1e-3, momentum: float = 0.9, batch_size: int = 16,
+                        eval_at: Sequence[int] | None = None, seed: int = 0) -> pd.DataFrame:
+    """Held-out accuracy of a fresh discriminator (the model's architecture, PyTorch's initialisation) trained on
+    Eq. 1 against the model's frozen encoder and mixture, by number of steps.
+
+    Positives are one draw per point from its assigned Gaussian, fixed once per set; accuracy is the mean of
+    D > 1/2 on held-out positives and D < 1/2 on held-out encoder outputs (1/2: indistinguishable).
+    ``optimizer``: "sgd" (with ``momentum``, the printed protocol) or "adam". Rows: step, optimizer, accuracy.
+    """
+    check_choice("optimizer", optimizer, OPTIMIZERS)
+    check_param("steps", steps, "int", 1)
+    check_param("batch_size", batch_size, "int", 1)
+    eval_at = sorted({s for s in (eval_at or [0, *[round(steps * f) for f in (0.1, 0.25, 0.5, 0.75)], steps])
+                      if 0 <= s <= steps})
+    generator = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    with torch.no_grad():
+        train_real, train_fake = _pairs(model, X_train, generator)
+        test_real, test_fake = _pairs(model, X_heldout, generator)
+    hidden = [m.out_features for m in model.discriminator_ if isinstance(m, torch.nn.Linear)][:-1]
+    critic = nets.mlp([train_fake.shape[1], *hidden, 1], "tanh").to(model.device_)
+    opt = (torch.optim.Adam(critic.parameters(), lr=lr, betas=(0.5, 0.999)) if optimizer == "adam"
+           else torch.optim.SGD(critic.parameters(), lr=lr, momentum=momentum))
+
+    def accuracy() -> float:
+        with torch.no_grad():
+            return 0.5 * ((critic(test_real) > 0).float().mean() + (critic(test_fake) < 0).float().mean()).item()
+
+    rows = []
+    for step in range(steps + 1):
+        if step in eval_at:
+            rows.append({"step": step, "optimizer": optimizer, "accuracy": accuracy()})
+        if step == steps:
+            break
+        index = torch.randint(len(train_fake), (batch_size,), generator=generator).to(model.device_)
+        loss = discriminator_loss(critic(train_real[index]), critic(train_fake[index]))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    return pd.DataFrame(rows)
+
+
+def encoder_drift(model) -> pd.DataFrame:
+    """Per layer of the encoder: ||W - W_0|| / ||W_0|| of its weight matrix (W_0: the weights when training
+    began, after pretraining where there was any) and ||W_0||."""
+    rows = []
+    for name, value in model.encoder_.state_dict().items():
+        if name.endswith("weight"):
+            start = model.initial_encoder_state_[name].to(value.device)
+            rows.append({"layer": name.removesuffix(".weight"), "shape": "x".join(map(str, value.shape)),
+                         "relative_change": ((value - start).norm() / start.norm()).item(),
+                         "initial_norm": start.norm().item()})
+    return pd.DataFrame(rows)
+
+
+def training_diagnostics(model) -> pd.DataFrame:
+    """The diagnostic columns of ``model.history_`` (means over each logging window), indexed by step."""
+    history = model.history_
+    return history[[c for c in DIAGNOSTICS if c in history]]
