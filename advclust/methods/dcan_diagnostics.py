@@ -93,3 +93,48 @@ def training_diagnostics(model) -> pd.DataFrame:
     """The diagnostic columns of ``model.history_`` (means over each logging window), indexed by step."""
     history = model.history_
     return history[[c for c in DIAGNOSTICS if c in history]]
+
+
+#: The columns of :func:`variant_diagnostics`, in order.
+SUMMARY = ("acc", "d_real", "d_fake", "encoder_drift", "latent_saturation", "clusters_used", "cluster_kl_uniform")
+
+
+def variant_diagnostics(results, variant_of=None) -> pd.DataFrame:
+    """Per variant: the median over seeds of the last evaluated row of each record's curve (test ACC, D's mean
+    output on positives and on encoder outputs, encoder drift, saturation, clusters used, KL to uniform)."""
+    from advclust import runner
+
+    variant_of = variant_of or runner.variant_of
+    records = results.records if hasattr(results, "records") else list(results)
+    rows = [{"variant": variant_of(r), "seed": r["seed"], **{c: r["curve"][-1].get(c) for c in SUMMARY}}
+            for r in records if r.get("curve")]
+    table = pd.DataFrame(rows, columns=["variant", "seed", *SUMMARY])
+    summary = table.groupby("variant", sort=False)[list(SUMMARY)].median()
+    summary.insert(0, "seeds", table.groupby("variant", sort=False)["seed"].count())
+    return summary
+
+
+def describe_variants(summary: pd.DataFrame, baseline: str = "DCAN", target: float = 0.80) -> list[str]:
+    """One sentence per row of :func:`variant_diagnostics`: what the variant's diagnostics say went on."""
+    base = summary.loc[baseline, "acc"] if baseline in summary.index else float("nan")
+    sentences = []
+    for variant, row in summary.iterrows():
+        if row["d_real"] - row["d_fake"] < 0.05 and row["encoder_drift"] < 0.1:
+            reason = (f"D never separates the two distributions (D = {row['d_real']:.2f} on positives, "
+                      f"{row['d_fake']:.2f} on encoder outputs) and the encoder's weights moved by only "
+                      f"{row['encoder_drift']:.0%}: the result is the mixture on a barely trained encoder")
+        elif row["clusters_used"] < 0.8 * summary.get("clusters_used", pd.Series([10])).max() or row["cluster_kl_uniform"] > 0.5:
+            reason = (f"the encoder collapses onto {row['clusters_used']:.0f} clusters (KL of the cluster marginal "
+                      f"to uniform {row['cluster_kl_uniform']:.2f}, {row['latent_saturation']:.0%} of the latent "
+                      f"coordinates saturated)")
+        elif row["d_real"] - row["d_fake"] < 0.05:
+            reason = (f"the encoder moves ({row['encoder_drift']:.0%} of its initial weights) but D still gives both "
+                      f"distributions about the same value ({row['d_real']:.2f}, {row['d_fake']:.2f})")
+        else:
+            reason = (f"D separates the distributions (D = {row['d_real']:.2f} on positives, {row['d_fake']:.2f} on "
+                      f"encoder outputs) and the encoder moves by {row['encoder_drift']:.0%}, using "
+                      f"{row['clusters_used']:.0f} clusters")
+        verdict = "reaches" if row["acc"] >= target else "stays below"
+        sentences.append(f"**{variant}** (median test ACC {row['acc']:.4f} over {row['seeds']:.0f} seeds, "
+                         f"{row['acc'] - base:+.4f} against {baseline}; {verdict} {target:.2f}): {reason}.")
+    return sentences
