@@ -8,6 +8,7 @@ from sklearn.datasets import make_blobs
 from advclust import reference, runner
 from advclust.errors import UserInputError
 from advclust.methods import DCAN
+from advclust.methods import dcan_diagnostics
 from advclust.methods.dcan_diagnostics import DIAGNOSTICS, discriminator_probe, encoder_drift, training_diagnostics
 
 SMALL = dict(n_clusters=5, encoder_hidden=(32,), latent_dim=16, discriminator_hidden=(16,), init_points=1000,
@@ -95,3 +96,18 @@ def test_records_of_the_variants_get_their_names():
     for name, flags in reference.VARIANTS["dcan"].items():
         if name != "DCAN, Eq. 22 as printed":
             assert runner.variant_of({"method": "dcan", "params": {**base, **flags}}) == name
+
+
+def test_variant_diagnostics_summarise_the_curves_and_describe_each_variant(blobs):
+    from advclust.data import Dataset
+
+    dataset = Dataset("blobs", blobs[0], blobs[1], 5, "sklearn make_blobs")
+    experiments = [runner.Experiment("dcan", dataset, {**SMALL, "n_iterations": 20, "eval_every": 10, **flags},
+                                     seeds=[0, 1], variant=name)
+                   for name, flags in [("DCAN", {}), ("Adam", {"optimizer": "adam"})]]
+    results = runner.fit_experiments(experiments, verbose=False)
+    summary = dcan_diagnostics.variant_diagnostics(results)
+    assert list(summary.index) == ["DCAN", "Adam"] and (summary["seeds"] == 2).all()
+    assert summary[["acc", "d_real", "d_fake", "encoder_drift", "clusters_used"]].notna().all().all()
+    sentences = dcan_diagnostics.describe_variants(summary)
+    assert len(sentences) == 2 and sentences[0].startswith("**DCAN** (median test ACC")

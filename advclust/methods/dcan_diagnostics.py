@@ -119,17 +119,22 @@ def describe_variants(summary: pd.DataFrame, baseline: str = "DCAN", target: flo
     base = summary.loc[baseline, "acc"] if baseline in summary.index else float("nan")
     sentences = []
     for variant, row in summary.iterrows():
-        if row["d_real"] - row["d_fake"] < 0.05 and row["encoder_drift"] < 0.1:
+        separation = row["d_real"] - row["d_fake"]
+        if row["clusters_used"] < 0.8 * summary["clusters_used"].max() or row["cluster_kl_uniform"] > 0.5:
+            reason = (f"the clustering collapses onto {row['clusters_used']:.0f} clusters (KL of the cluster marginal "
+                      f"to uniform {row['cluster_kl_uniform']:.2f}; the encoder moved by {row['encoder_drift']:.0%}, "
+                      f"{row['latent_saturation']:.0%} of the latent coordinates have |z| > 0.99)")
+        elif separation < 0.05 and row["encoder_drift"] < 0.1:
             reason = (f"D never separates the two distributions (D = {row['d_real']:.2f} on positives, "
                       f"{row['d_fake']:.2f} on encoder outputs) and the encoder's weights moved by only "
-                      f"{row['encoder_drift']:.0%}: the result is the mixture on a barely trained encoder")
-        elif row["clusters_used"] < 0.8 * summary.get("clusters_used", pd.Series([10])).max() or row["cluster_kl_uniform"] > 0.5:
-            reason = (f"the encoder collapses onto {row['clusters_used']:.0f} clusters (KL of the cluster marginal "
-                      f"to uniform {row['cluster_kl_uniform']:.2f}, {row['latent_saturation']:.0%} of the latent "
-                      f"coordinates saturated)")
-        elif row["d_real"] - row["d_fake"] < 0.05:
-            reason = (f"the encoder moves ({row['encoder_drift']:.0%} of its initial weights) but D still gives both "
+                      f"{row['encoder_drift']:.0%}: the result is the mixture on the encoder as it started")
+        elif separation < 0.05:
+            reason = (f"the encoder moves ({row['encoder_drift']:.0%} of its initial weights) but D gives both "
                       f"distributions about the same value ({row['d_real']:.2f}, {row['d_fake']:.2f})")
+        elif row["encoder_drift"] < 0.1:
+            reason = (f"D starts to separate the distributions (D = {row['d_real']:.2f} on positives, "
+                      f"{row['d_fake']:.2f} on encoder outputs) but the encoder moves by only "
+                      f"{row['encoder_drift']:.0%} in the iterations it has")
         else:
             reason = (f"D separates the distributions (D = {row['d_real']:.2f} on positives, {row['d_fake']:.2f} on "
                       f"encoder outputs) and the encoder moves by {row['encoder_drift']:.0%}, using "
