@@ -153,7 +153,15 @@ plt.show()
 
 # %% [markdown]
 # The diagnostics at the end of training (medians over seeds) and what
-# each variant shows.
+# each variant shows. Two failure modes recur. Where the encoder barely
+# moves, the number is the mixture on the encoder as it started. Where it
+# does move (Adam, many iterations), the mixture loses clusters: nothing in
+# Eq. 1 prefers many clusters, since positives are drawn from the Gaussian
+# each point is already assigned to, so a configuration with fewer, wider
+# clusters fools $D$ just as well, and the clustering iteration (Eqs. 20-23)
+# then empties the clusters that lose their points. An autoencoder of the
+# paper's shape (one hidden layer) gives the mixture no better a
+# representation to start from.
 
 # %% tags=["hide-input"]
 summary = dcan_diagnostics.variant_diagnostics(results)

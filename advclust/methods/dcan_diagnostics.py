@@ -140,6 +140,6 @@ def describe_variants(summary: pd.DataFrame, baseline: str = "DCAN", target: flo
                       f"encoder outputs) and the encoder moves by {row['encoder_drift']:.0%}, using "
                       f"{row['clusters_used']:.0f} clusters")
         verdict = "reaches" if row["acc"] >= target else "stays below"
-        sentences.append(f"**{variant}** (median test ACC {row['acc']:.4f} over {row['seeds']:.0f} seeds, "
+        sentences.append(f"**{variant}** (median test ACC {row['acc']:.4f} over {row['seeds']:.0f} seed{'' if row['seeds'] == 1 else 's'}, "
                          f"{row['acc'] - base:+.4f} against {baseline}; {verdict} {target:.2f}): {reason}.")
     return sentences
