@@ -111,3 +111,9 @@ def test_variant_diagnostics_summarise_the_curves_and_describe_each_variant(blob
     assert summary[["acc", "d_real", "d_fake", "encoder_drift", "clusters_used"]].notna().all().all()
     sentences = dcan_diagnostics.describe_variants(summary)
     assert len(sentences) == 2 and sentences[0].startswith("**DCAN** (median test ACC")
+
+
+def test_records_without_diagnostics_are_described_as_such():
+    summary = pd.DataFrame({"seeds": [2], "acc": [0.5], **{c: [float("nan")] for c in dcan_diagnostics.SUMMARY[1:]}},
+                           index=["DCAN"])
+    assert "no diagnostics" in dcan_diagnostics.describe_variants(summary)[0]

@@ -120,7 +120,9 @@ def describe_variants(summary: pd.DataFrame, baseline: str = "DCAN", target: flo
     sentences = []
     for variant, row in summary.iterrows():
         separation = row["d_real"] - row["d_fake"]
-        if row["clusters_used"] < 0.8 * summary["clusters_used"].max() or row["cluster_kl_uniform"] > 0.5:
+        if pd.isna(row[list(SUMMARY[1:])]).any():
+            reason = "its records have no diagnostics (written before DCAN logged them)"
+        elif row["clusters_used"] < 0.8 * summary["clusters_used"].max() or row["cluster_kl_uniform"] > 0.5:
             reason = (f"the clustering collapses onto {row['clusters_used']:.0f} clusters (KL of the cluster marginal "
                       f"to uniform {row['cluster_kl_uniform']:.2f}; the encoder moved by {row['encoder_drift']:.0%}, "
                       f"{row['latent_saturation']:.0%} of the latent coordinates have |z| > 0.99)")
