@@ -254,7 +254,8 @@ class DCAN(NeuralClusterer):
             total = total + self.reconstruction_weight * F.mse_loss(self.decoder_(fake), x)
         if self.marginal_entropy_weight:  # not in the paper: KL(mean soft assignment || uniform)
             marginal = self.gmm_.scores(fake).softmax(dim=1).mean(dim=0)
-            total = total + self.marginal_entropy_weight * (marginal * (marginal.clamp_min(1e-12) * self.n_clusters).log()).sum()
+            kl_to_uniform = (marginal * (marginal.clamp_min(1e-12) * self.n_clusters).log()).sum()
+            total = total + self.marginal_entropy_weight * kl_to_uniform
         self.optimizer_e_.zero_grad(set_to_none=True)
         total.backward()
         self.optimizer_e_.step()

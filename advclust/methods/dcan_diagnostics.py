@@ -142,6 +142,7 @@ def describe_variants(summary: pd.DataFrame, baseline: str = "DCAN", target: flo
                       f"encoder outputs) and the encoder moves by {row['encoder_drift']:.0%}, using "
                       f"{row['clusters_used']:.0f} clusters")
         verdict = "reaches" if row["acc"] >= target else "stays below"
-        sentences.append(f"**{variant}** (median test ACC {row['acc']:.4f} over {row['seeds']:.0f} seed{'' if row['seeds'] == 1 else 's'}, "
+        seeds = f"{row['seeds']:.0f} seed{'' if row['seeds'] == 1 else 's'}"
+        sentences.append(f"**{variant}** (median test ACC {row['acc']:.4f} over {seeds}, "
                          f"{row['acc'] - base:+.4f} against {baseline}; {verdict} {target:.2f}): {reason}.")
     return sentences
