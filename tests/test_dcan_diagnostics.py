@@ -105,12 +105,17 @@ def test_variant_diagnostics_summarise_the_curves_and_describe_each_variant(blob
     experiments = [runner.Experiment("dcan", dataset, {**SMALL, "n_iterations": 20, "eval_every": 10, **flags},
                                      seeds=[0, 1], variant=name)
                    for name, flags in [("DCAN", {}), ("Adam", {"optimizer": "adam"})]]
+    for experiment in experiments:
+        experiment.extra_metrics = {"latent_kmeans_acc": dcan_diagnostics.latent_kmeans_acc}
     results = runner.fit_experiments(experiments, verbose=False)
+    assert all(0 <= r["metrics"]["latent_kmeans_acc"] <= 1 for r in results.records)
     summary = dcan_diagnostics.variant_diagnostics(results)
+    assert "latent_kmeans_acc" in summary
     assert list(summary.index) == ["DCAN", "Adam"] and (summary["seeds"] == 2).all()
     assert summary[["acc", "d_real", "d_fake", "encoder_drift", "clusters_used"]].notna().all().all()
     sentences = dcan_diagnostics.describe_variants(summary)
     assert len(sentences) == 2 and sentences[0].startswith("**DCAN** (median test ACC")
+    assert "k-means on its latent codes" in sentences[0]
 
 
 def test_records_without_diagnostics_are_described_as_such():

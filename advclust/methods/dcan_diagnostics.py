@@ -99,17 +99,32 @@ def training_diagnostics(model) -> pd.DataFrame:
 SUMMARY = ("acc", "d_real", "d_fake", "encoder_drift", "latent_saturation", "clusters_used", "cluster_kl_uniform")
 
 
+def latent_kmeans_acc(model, dataset, seed: int = 0) -> float:
+    """Test ACC of k-means (one k-means++ start) on the model's latent codes of ``dataset``: how clusterable the
+    encoder's representation is, apart from the mixture that DCAN fits to it."""
+    from sklearn.cluster import KMeans
+
+    from advclust import metrics
+
+    latent = model.transform(dataset.inputs).numpy()
+    labels = KMeans(model.n_clusters, n_init=1, random_state=seed).fit_predict(latent)
+    return metrics.clustering_scores(dataset.labels, labels)["acc"]
+
+
 def variant_diagnostics(results, variant_of=None) -> pd.DataFrame:
     """Per variant: the median over seeds of the last evaluated row of each record's curve (test ACC, D's mean
-    output on positives and on encoder outputs, encoder drift, saturation, clusters used, KL to uniform)."""
+    output on positives and on encoder outputs, encoder drift, saturation, clusters used, KL to uniform), and of
+    the metric ``latent_kmeans_acc`` where the records have it (:func:`latent_kmeans_acc`)."""
     from advclust import runner
 
     variant_of = variant_of or runner.variant_of
     records = results.records if hasattr(results, "records") else list(results)
-    rows = [{"variant": variant_of(r), "seed": r["seed"], **{c: r["curve"][-1].get(c) for c in SUMMARY}}
+    rows = [{"variant": variant_of(r), "seed": r["seed"], **{c: r["curve"][-1].get(c) for c in SUMMARY},
+             "latent_kmeans_acc": r["metrics"].get("latent_kmeans_acc")}
             for r in records if r.get("curve")]
-    table = pd.DataFrame(rows, columns=["variant", "seed", *SUMMARY])
-    summary = table.groupby("variant", sort=False)[list(SUMMARY)].median()
+    table = pd.DataFrame(rows, columns=["variant", "seed", *SUMMARY, "latent_kmeans_acc"])
+    columns = [*SUMMARY, *(["latent_kmeans_acc"] if table["latent_kmeans_acc"].notna().any() else [])]
+    summary = table.groupby("variant", sort=False)[columns].median()
     summary.insert(0, "seeds", table.groupby("variant", sort=False)["seed"].count())
     return summary
 
@@ -141,6 +156,8 @@ def describe_variants(summary: pd.DataFrame, baseline: str = "DCAN", target: flo
             reason = (f"D separates the distributions (D = {row['d_real']:.2f} on positives, {row['d_fake']:.2f} on "
                       f"encoder outputs) and the encoder moves by {row['encoder_drift']:.0%}, using "
                       f"{row['clusters_used']:.0f} clusters")
+        if "latent_kmeans_acc" in row and pd.notna(row["latent_kmeans_acc"]):
+            reason += f"; k-means on its latent codes scores {row['latent_kmeans_acc']:.4f}"
         verdict = "reaches" if row["acc"] >= target else "stays below"
         seeds = f"{row['seeds']:.0f} seed{'' if row['seeds'] == 1 else 's'}"
         sentences.append(f"**{variant}** (median test ACC {row['acc']:.4f} over {seeds}, "
