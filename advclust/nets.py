@@ -22,6 +22,7 @@ ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "tanh": nn.Tanh,
     "leaky_relu": lambda: nn.LeakyReLU(0.2),
     "sigmoid": nn.Sigmoid,
+    "linear": nn.Identity,
 }
 
 

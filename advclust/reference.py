@@ -758,5 +758,19 @@ VARIANTS: dict[str, dict[str, dict]] = {
         "AAE": {"dual": False, "clustering_regularization": False, "adversarial_category": True},
     },
     # DCAN: the assignment of Eqs. 5 and 19 (the default), and Eq. 22 as printed (without the precisions).
-    "dcan": {"DCAN": {"assign_with_precision": True}, "DCAN, Eq. 22 as printed": {"assign_with_precision": False}},
+    "dcan": {
+        "DCAN": {"assign_with_precision": True},
+        "DCAN, Eq. 22 as printed": {"assign_with_precision": False},
+        # Issue 13: changes NOT in the paper, each on top of "DCAN" (notebooks/02f_mnist_dcan_variants.py).
+        "DCAN + Adam (both networks)": {"optimizer": "adam"},
+        "DCAN + Adam for D": {"discriminator_optimizer": "adam"},
+        "DCAN + 5 D steps per encoder step": {"discriminator_steps": 5},
+        "DCAN + positives at the means": {"positives": "mean"},
+        "DCAN + linear latent": {"latent_activation": "linear"},
+        "DCAN + Adam + marginal entropy": {"optimizer": "adam", "marginal_entropy_weight": 1.0},
+        "DCAN + 5000 iterations": {"n_iterations": 5000},
+        "DCAN + AE pretraining": {"pretrain_epochs": 10},
+        "DCAN + AE pretraining, 10-d latent, reconstruction, Adam for D": {
+            "pretrain_epochs": 10, "latent_dim": 10, "reconstruction_weight": 1.0, "discriminator_optimizer": "adam"},
+    },
 }

@@ -102,12 +102,18 @@ def fit_run(
     return record, estimator, eval_data
 
 
+#: History columns kept in a record's curve beside the metrics where a method logs them: WGAN critics' Wasserstein
+#: estimate, DCAN's diagnostics (:mod:`advclust.methods.dcan_diagnostics`).
+CURVE_EXTRAS = ("wasserstein", "d_real", "d_fake", "latent_saturation", "clusters_used", "cluster_kl_uniform",
+                "encoder_drift")
+
+
 def evaluation_curve(history: pd.DataFrame | None) -> list[dict[str, float]]:
     """The evaluated rows of a training history (step and metrics), small enough for a record."""
     if history is None or history.empty or "acc" not in history:
         return []
     evaluated = history.dropna(subset=["acc"])
-    columns = [c for c in (*METRICS, "wasserstein") if c in evaluated]
+    columns = [c for c in (*METRICS, *CURVE_EXTRAS) if c in evaluated]
     return [{"step": int(step), **{c: float(row[c]) for c in columns}} for step, row in evaluated[columns].iterrows()]
 
 
@@ -263,10 +269,38 @@ def variant_of(record: dict[str, Any]) -> str:
         return record["variant"]
     from advclust import reference
 
-    for name, params in getattr(reference, "VARIANTS", {}).get(record["method"], {}).items():
-        if params and all(record["params"].get(k) == v for k, v in params.items()):
+    variants = getattr(reference, "VARIANTS", {}).get(record["method"], {})
+    matching = [name for name, params in variants.items()
+                if params and all(record["params"].get(k) == v for k, v in params.items())]
+    # Variants stack on a base ("DCAN + Adam" also has the base's settings): the one that accounts for every key
+    # that any variant sets (the others at the method's defaults) is the record's; else the first that matches.
+    defaults = _defaults(record["method"])
+    keys = {k for params in variants.values() for k in params}
+    for name in matching:
+        expected = {k: variants[name][k] if k in variants[name] else defaults[k]
+                    for k in keys if k in variants[name] or k in defaults}
+        if all(_same(record["params"][k], v) for k, v in expected.items() if k in record["params"]):
             return name
-    return DISPLAY_NAMES.get(record["method"], record["method"])
+    return matching[0] if matching else DISPLAY_NAMES.get(record["method"], record["method"])
+
+
+def _defaults(method: str) -> dict[str, Any]:
+    """The constructor defaults of ``method``'s estimator (empty when it has none)."""
+    import dataclasses
+
+    try:
+        cls = methods.get(method)
+    except Exception:  # an unknown method in an old record: no defaults to compare with
+        return {}
+    if not dataclasses.is_dataclass(cls):
+        return {}
+    return {f.name: f.default for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING}
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal, with lists and tuples alike (records store tuples as lists)."""
+    norm = lambda v: list(v) if isinstance(v, (list, tuple)) else v  # noqa: E731
+    return norm(a) == norm(b)
 
 
 def fit_experiments(experiments: Experiment | Sequence[Experiment], profile: str = "custom",

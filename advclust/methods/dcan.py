@@ -30,6 +30,15 @@ ENCODER_INITS = ("xavier", "pytorch")
 #: The encoder's objective: Eq. 18 as printed (minimise ln(1 - D(G(x)))) or the usual non-saturating -ln D(G(x)).
 ENCODER_LOSSES = ("minimax", "non_saturating")
 
+#: Optimisers of the two networks: SGD with classical momentum (DCAN §3) or Adam (not in the paper).
+OPTIMIZERS = ("sgd", "adam")
+
+#: D's positives: a draw from the assigned Gaussian (Eq. 5, DCAN §2) or its mean (not in the paper).
+POSITIVES = ("sample", "mean")
+
+#: |z| above which a tanh latent coordinate counts as saturated (the ``latent_saturation`` diagnostic).
+SATURATION = 0.99
+
 
 def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
     """Minus Eq. 1: -(mean ln D(z ~ p(z|theta*)) + mean ln(1 - D(G(x)))), with D = sigmoid(logit).
@@ -74,6 +83,24 @@ class DCAN(NeuralClusterer):
     does not depend on the scale of the latent space; ``False`` is Eq. 22 literally.
     ``variance_floor``: see :class:`HardGaussianMixture`. ``architecture``: DCAN's networks are MLPs
     (``"mlp"``, which ``"auto"`` picks for any input).
+
+    Variants **not in the paper** (issue 13; their defaults are the paper's protocol, so nothing changes unless set):
+    ``optimizer="adam"`` (both networks; ``discriminator_optimizer`` overrides D's, ``discriminator_lr`` its rate);
+    ``discriminator_steps`` = k discriminator steps per encoder step (fresh minibatches);
+    ``pretrain_epochs`` epochs of autoencoder pretraining (a decoder mirroring the encoder, tanh hidden layers, a
+    linear output, squared error, Adam at ``pretrain_lr``, minibatch ``pretrain_batch_size``) before the mixture
+    is initialised; ``reconstruction_weight`` adds that squared error to the encoder's loss during training
+    (the decoder then trains with the encoder's optimiser); ``positives="mean"`` gives D the assigned mean
+    instead of a draw; ``latent_activation="linear"``; ``marginal_entropy_weight`` adds
+    weight * KL(mean soft assignment over the minibatch || uniform) to the encoder's loss (a guard against
+    collapse onto few clusters).
+
+    Diagnostics (:mod:`advclust.methods.dcan_diagnostics`): every ``history_`` row also has the fraction of
+    saturated latent coordinates (|z| > 0.99, ``latent_saturation``), the clusters that the clustering iteration
+    assigned points to (``clusters_used``) and the KL of that cluster marginal to uniform
+    (``cluster_kl_uniform``), on the ``gmm_points`` fresh points of each iteration, and ``encoder_drift``, the
+    relative distance ||W - W_0|| / ||W_0|| of the encoder's weights from their initialisation (kept as
+    ``initial_encoder_state_``; after pretraining, the pretrained weights).
     """
 
     n_clusters: int = 10
@@ -92,6 +119,16 @@ class DCAN(NeuralClusterer):
     init_restarts: int = 10
     assign_with_precision: bool = True
     variance_floor: float = 1e-6
+    optimizer: str = "sgd"
+    discriminator_optimizer: str | None = None
+    discriminator_lr: float | None = None
+    discriminator_steps: int = 1
+    positives: str = "sample"
+    pretrain_epochs: int = 0
+    pretrain_lr: float = 1e-3
+    pretrain_batch_size: int = 256
+    reconstruction_weight: float = 0.0
+    marginal_entropy_weight: float = 0.0
     n_iterations: int = run_control(500)
     batch_size: int = run_control(16)
     log_every: int = run_control(50)
@@ -116,6 +153,18 @@ class DCAN(NeuralClusterer):
         check_param("init_restarts", self.init_restarts, "int", 1)
         check_param("assign_with_precision", self.assign_with_precision, "bool")
         check_param("variance_floor", self.variance_floor, "float", 0, low_inclusive=False)
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        if self.discriminator_optimizer is not None:
+            check_choice("discriminator_optimizer", self.discriminator_optimizer, OPTIMIZERS)
+        if self.discriminator_lr is not None:
+            check_param("discriminator_lr", self.discriminator_lr, "float", 0, low_inclusive=False)
+        check_param("discriminator_steps", self.discriminator_steps, "int", 1)
+        check_choice("positives", self.positives, POSITIVES)
+        check_param("pretrain_epochs", self.pretrain_epochs, "int", 0)
+        check_param("pretrain_lr", self.pretrain_lr, "float", 0, low_inclusive=False)
+        check_param("pretrain_batch_size", self.pretrain_batch_size, "int", 1)
+        check_param("reconstruction_weight", self.reconstruction_weight, "float", 0)
+        check_param("marginal_entropy_weight", self.marginal_entropy_weight, "float", 0)
 
     # -- training ------------------------------------------------------------
     def build(self, source: torch.Tensor | Callable, device: torch.device) -> None:
@@ -136,14 +185,50 @@ class DCAN(NeuralClusterer):
         self.encoder_, self.discriminator_ = encoder, discriminator
         self.gmm_ = HardGaussianMixture(self.n_clusters, self.latent_dim, self.assign_with_precision,
                                         self.variance_floor).to(device)
-        sgd = dict(lr=self.lr, momentum=self.momentum)
-        self.optimizer_e_ = torch.optim.SGD(self.encoder_.parameters(), **sgd)
-        self.optimizer_d_ = torch.optim.SGD(self.discriminator_.parameters(), **sgd)
+        self.decoder_ = None
+        if self.pretrain_epochs or self.reconstruction_weight:  # not in the paper: a decoder mirroring the encoder
+            self.decoder_ = nn.Sequential(nets.mlp([self.latent_dim, *reversed(self.encoder_hidden), self.input_dim_],
+                                                   "tanh"), nn.Unflatten(1, data_shape)).to(device)
+        if self.pretrain_epochs:
+            self.pretrain_losses_ = self._pretrain(source)
+        self.initial_encoder_state_ = {k: v.detach().clone() for k, v in self.encoder_.state_dict().items()}
+        encoder_parameters = list(self.encoder_.parameters()) + (
+            list(self.decoder_.parameters()) if self.reconstruction_weight else [])
+        self.optimizer_e_ = self._optimizer(encoder_parameters, self.optimizer, self.lr)
+        self.optimizer_d_ = self._optimizer(self.discriminator_.parameters(),
+                                            self.discriminator_optimizer or self.optimizer,
+                                            self.discriminator_lr or self.lr)
         with torch.no_grad():
             self.gmm_.initialise(self.encoder_(self._draw(self.init_points)), self.init_iterations, self.init_restarts)
 
+    def _optimizer(self, parameters, kind: str, lr: float) -> torch.optim.Optimizer:
+        """SGD with classical momentum (DCAN §3) or Adam (not in the paper; betas (0.5, 0.999) as in GANs)."""
+        if kind == "adam":
+            return torch.optim.Adam(parameters, lr=lr, betas=(0.5, 0.999))
+        return torch.optim.SGD(parameters, lr=lr, momentum=self.momentum)
+
+    def _pretrain(self, source: torch.Tensor | Callable) -> list[float]:
+        """Autoencoder pretraining of encoder and decoder (not in the paper); the mean loss of each epoch."""
+        parameters = list(self.encoder_.parameters()) + list(self.decoder_.parameters())
+        optimizer = torch.optim.Adam(parameters, lr=self.pretrain_lr)
+        n = len(source) if isinstance(source, torch.Tensor) else 50000
+        steps = max(1, n // self.pretrain_batch_size)
+        losses = []
+        for _ in range(self.pretrain_epochs):
+            total = 0.0
+            for _ in range(steps):
+                x = self._draw(self.pretrain_batch_size)
+                loss = F.mse_loss(self.decoder_(self.encoder_(x)), x)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                total += loss.item()
+            losses.append(total / steps)
+        return losses
+
     def modules_(self) -> dict[str, nn.Module]:
-        return {"encoder": self.encoder_, "discriminator": self.discriminator_, "gmm": self.gmm_}
+        modules = {"encoder": self.encoder_, "discriminator": self.discriminator_, "gmm": self.gmm_}
+        return modules if self.decoder_ is None else {**modules, "decoder": self.decoder_}
 
     def optimizers_(self) -> dict[str, torch.optim.Optimizer]:
         return {"encoder": self.optimizer_e_, "discriminator": self.optimizer_d_}
@@ -152,29 +237,65 @@ class DCAN(NeuralClusterer):
         """One DCAN iteration: a clustering iteration, a discriminator step (Eq. 1), an encoder step (Eq. 18)."""
         x = batches.next()
         with torch.no_grad():  # the encoder changed at the last step: re-estimate theta on fresh latent points
-            self.gmm_.step(self.encoder_(self._draw(self.gmm_points)))
+            fresh = self.encoder_(self._draw(self.gmm_points))
+            clusters = self.gmm_.step(fresh)
         fake = self.encoder_(x)  # z ~ q(z|x), T = 0
-        with torch.no_grad():
-            real = self.gmm_.sample(self.gmm_.assign(fake))  # z ~ p(z|theta*) of x's cluster, T = 1
-        real_logits, fake_logits = self.discriminator_(real), self.discriminator_(fake.detach())
-        d_loss = discriminator_loss(real_logits, fake_logits)
-        self.optimizer_d_.zero_grad(set_to_none=True)
-        d_loss.backward()
-        self.optimizer_d_.step()
-
+        for extra in range(self.discriminator_steps):  # the paper: one; more is not in the paper (fresh minibatches)
+            if extra == 0:
+                fake_d = fake.detach()
+            else:
+                with torch.no_grad():
+                    fake_d = self.encoder_(batches.next())
+            d_loss, real_logits, fake_logits = self._discriminator_step(fake_d)
         nets.set_requires_grad(self.discriminator_, False)
         e_loss = encoder_loss(self.discriminator_(fake), self.encoder_loss)
+        total = e_loss
+        if self.reconstruction_weight:  # not in the paper
+            total = total + self.reconstruction_weight * F.mse_loss(self.decoder_(fake), x)
+        if self.marginal_entropy_weight:  # not in the paper: KL(mean soft assignment || uniform)
+            marginal = self.gmm_.scores(fake).softmax(dim=1).mean(dim=0)
+            kl_to_uniform = (marginal * (marginal.clamp_min(1e-12) * self.n_clusters).log()).sum()
+            total = total + self.marginal_entropy_weight * kl_to_uniform
         self.optimizer_e_.zero_grad(set_to_none=True)
-        e_loss.backward()
+        total.backward()
         self.optimizer_e_.step()
         nets.set_requires_grad(self.discriminator_, True)
+        with torch.no_grad():
+            usage = torch.bincount(clusters, minlength=self.n_clusters).float() / len(clusters)
+            kl = (usage[usage > 0] * (usage[usage > 0] * self.n_clusters).log()).sum()
         return {
             "discriminator_loss": d_loss.detach(),
             "encoder_loss": e_loss.detach(),
             "d_real": torch.sigmoid(real_logits.detach()).mean(),
             "d_fake": torch.sigmoid(fake_logits.detach()).mean(),
             "smallest_weight": self.gmm_.weights.min(),
+            "latent_saturation": (fresh.abs() > SATURATION).float().mean(),
+            "clusters_used": (usage > 0).sum().float(),
+            "cluster_kl_uniform": kl,
+            "encoder_drift": self._encoder_drift(),
         }
+
+    def _discriminator_step(self, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """One step of D on Eq. 1: positives from the Gaussians that the encoder outputs ``fake`` are assigned to."""
+        with torch.no_grad():
+            clusters = self.gmm_.assign(fake)
+            real = self.gmm_.means[clusters] if self.positives == "mean" else self.gmm_.sample(clusters)  # T = 1
+        real_logits, fake_logits = self.discriminator_(real), self.discriminator_(fake)
+        d_loss = discriminator_loss(real_logits, fake_logits)
+        self.optimizer_d_.zero_grad(set_to_none=True)
+        d_loss.backward()
+        self.optimizer_d_.step()
+        return d_loss.detach(), real_logits.detach(), fake_logits.detach()
+
+    @torch.no_grad()
+    def _encoder_drift(self) -> torch.Tensor:
+        """||W - W_0|| / ||W_0|| over all the encoder's weights (biases excluded: they start at zero)."""
+        moved = start = 0.0
+        for name, value in self.encoder_.state_dict().items():
+            if name.endswith("weight"):
+                moved = moved + (value - self.initial_encoder_state_[name]).square().sum()
+                start = start + self.initial_encoder_state_[name].square().sum()
+        return (moved / start).sqrt()
 
     # -- inference -----------------------------------------------------------
     def transform(self, X: torch.Tensor) -> torch.Tensor:
