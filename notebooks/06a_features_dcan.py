@@ -47,6 +47,8 @@ n_iterations = 500  # DCAN §3
 lr = 0.001  # the top of the paper's range [1e-5, 1e-3]
 eval_every = 50  # evaluate on the test set every this many iterations (history only)
 kmeans_n_init = 10  # k-means++ starts of the k-means baseline (one run)
+# the printed protocol and the best of the variants (not in the paper) that section 02f measures on MNIST
+variants = ["DCAN", "DCAN + linear latent"]  # names of reference.VARIANTS["dcan"]
 
 # %% tags=["hide-input"]
 import matplotlib.pyplot as plt
@@ -72,12 +74,19 @@ display(Markdown(f"> **Data**: {label}: training {tuple(train.inputs.shape)}, te
 
 # %% [markdown]
 # ## DCAN and k-means
+#
+# DCAN as printed, and the variant that came closest on MNIST in the
+# section "DCAN: the printed protocol, and what it leaves out" (a linear
+# latent instead of tanh; **not in the paper**; no variant reached the
+# paper's MNIST number there), to see whether that finding carries over to
+# these inputs.
 
 # %%
 dcan = dict(**reference.ARCHITECTURES["dcan"][features], n_iterations=n_iterations, lr=lr, eval_every=eval_every,
             device=device, progress=progress)
 results = runner.fit_experiments([
-    runner.Experiment("dcan", train, dcan, seeds, evaluate_on=test),
+    *[runner.Experiment("dcan", train, {**dcan, **reference.VARIANTS["dcan"][variant]}, seeds, variant=variant,
+                        evaluate_on=test) for variant in variants],
     runner.Experiment("kmeans", train, {"n_init": kmeans_n_init}, seeds[:1], evaluate_on=test),
 ], profile=profile, out=save_records_to or None)
 
@@ -104,7 +113,7 @@ plt.show()
 # first (the panels of the MNIST chapter).
 
 # %% tags=["hide-input"]
-plots.metric_over_training(results.where(variant="DCAN"), x_label="iterations", title=f"DCAN on {label}")
+plots.metric_over_training(results.where(variant=variants), x_label="iterations", title=f"DCAN on {label}")
 plt.show()
 plots.learning_curves(results.model("DCAN", seed=seeds[0]).history_, plots.DCAN_CURVES,
                       title=f"DCAN on {label}, seed {seeds[0]}", x_label="iterations (one D and one encoder step each)")
