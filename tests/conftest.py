@@ -25,3 +25,12 @@ def shared_data() -> Path:
     if not root.is_dir():
         pytest.skip(f"no data root at {root}")
     return root
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """One torch thread for a module of tiny networks: fastest, and steady when the 2-core machine is shared."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

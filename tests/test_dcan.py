@@ -20,13 +20,7 @@ SMALL = dict(n_clusters=5, encoder_hidden=(32,), latent_dim=16, discriminator_hi
              progress=False, device="cpu")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Networks this small run fastest (and steadiest on a shared CPU) on one thread."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

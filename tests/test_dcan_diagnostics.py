@@ -15,12 +15,7 @@ SMALL = dict(n_clusters=5, encoder_hidden=(32,), latent_dim=16, discriminator_hi
              init_restarts=2, gmm_points=100, progress=False, device="cpu", log_every=20)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

@@ -16,13 +16,7 @@ TINY_MLP = dict(architecture="mlp", encoder_hidden=(32, 32), decoder_hidden=(32,
                 pretrain_epochs=0, batch_size=32, progress=False, log_every=2)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny networks: one thread is fastest, and two threads crawl when the cores are shared."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

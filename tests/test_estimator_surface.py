@@ -38,12 +38,7 @@ CONVOLUTIONAL = {"pfca": "conv", "clustergan": "conv", "simi-clustergan": "conv"
 NEURAL_NAMES = [name for name, cls in methods.METHODS.items() if issubclass(cls, NeuralClusterer)]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

@@ -11,13 +11,7 @@ from advclust.methods import PFCA, KMeansBaseline
 TINY = dict(hidden=(4, 8, 16), batch_size=16, noise_dim=8, progress=False)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Small convolutions on a shared CPU: one thread avoids OpenMP threads waiting on each other."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.mark.parametrize("size, strides, maps", [(28, [2, 2, 2], [14, 7, 4]), (32, [2, 2, 2], [16, 8, 4]),

@@ -16,13 +16,7 @@ TINY_GAN = dict(architecture="mlp", hidden=(32, 32), noise_dim=4, n_clusters=10,
 TINY_PRIOR = dict(prior_hidden=(32, 32), prior_iterations=5, prior_batch_size=64, prior_radius_neighbour=3)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One thread: the fastest setting on the shared 2-core machine for these small networks."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")
