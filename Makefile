@@ -21,13 +21,17 @@ $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet $(TORCH)
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,sweep]"
 	touch $@
 
+# Both first fetch the datasets the chapters need (MNIST, Fashion-MNIST, USPS, ORL) where they are missing, and
+# check their checksums. Offline without them, `book` stops at once with the list and the fetch commands;
+# `test` runs anyway and skips the tests that need them, saying which and how to fetch them.
 book: $(BIN)/.installed
-	$(BIN)/advclust book --profile $(PROFILE)
+	$(BIN)/advclust book --fetch --profile $(PROFILE)
 
 test: $(BIN)/.installed
+	$(BIN)/advclust book --fetch --data-only || echo "[make test] data missing: the tests that need it are skipped"
 	$(BIN)/python -m pytest -q
 
 # CI: every notebook's .py and .ipynb agree (chapter pages NN_name and sections NNx_name), no committed

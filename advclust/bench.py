@@ -9,7 +9,7 @@ from typing import Any
 
 import torch
 
-from advclust.errors import check_choice
+from advclust.errors import UserInputError, check_choice
 
 
 def _median_rate(repeats: int, work: Callable[[], int]) -> dict[str, float]:
@@ -323,6 +323,8 @@ BENCHMARKS: dict[str, Callable[..., dict[str, Any]]] = {
 
 def run(name: str = "all", repeats: int = 3) -> dict[str, Any]:
     """Run benchmark ``name`` (or all of them) with ``repeats`` repeats each."""
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
+        raise UserInputError(f"repeats must be an integer >= 1, got {repeats!r}")
     if name == "all":
         return {key: bench(repeats=repeats) for key, bench in BENCHMARKS.items()}
     check_choice("benchmark", name, [*BENCHMARKS, "all"])

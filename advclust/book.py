@@ -7,7 +7,10 @@ and per-cell timeout into ``chapters/`` (build output, never next to the
 sources), stamped with its provenance (profile, parameters, device, wall time),
 and Jupyter Book 1.x renders the executed copies with execution off, sections
 under their chapter page in a table of contents derived from the file names.
-Any cell error or Sphinx warning fails the build.
+Any cell error or Sphinx warning fails the build. Before anything executes, the
+datasets the chosen notebooks need (:data:`DATASETS`) are checked under the data
+root (``--fetch`` downloads the missing ones first), so a machine without them
+fails at once with the list of what is missing and the commands that fetch it.
 """
 
 from __future__ import annotations
@@ -33,6 +36,32 @@ NOTEBOOKS = notebooks.NOTEBOOKS
 EXECUTED = REPO_ROOT / "chapters"
 HTML = REPO_ROOT / "_build" / "html"
 TOC = REPO_ROOT / "_toc.yml"
+
+
+#: The datasets each notebook loads, by stem: `advclust book` checks them before it executes anything.
+#: The feature-set sections list only their stand-in: without the feature caches they run on it, labelled so.
+DATASETS: dict[str, tuple[str, ...]] = {
+    "01_synthetic_gaussians": ("gaussians8",),
+    "02_mnist": ("mnist", "fashion-mnist"),
+    "02a_mnist_pfca": ("mnist", "fashion-mnist"),
+    "02b_mnist_dcan": ("mnist",),
+    "02c_mnist_baselines": ("mnist",),
+    "02d_mnist_dualaae": ("mnist",),
+    "02e_mnist_simi": ("mnist", "fashion-mnist"),
+    "02f_mnist_dcan_variants": ("mnist",),
+    "03_artifact_mnist": ("artifact-mnist",),
+    "04_orl": ("orl",),
+    "05_imbalanced": ("usps1500", "usps1200", "usps900", "usps800", "usps700",
+                      "mnist-imbalanced-1", "mnist-imbalanced-3"),
+    "05a_imbalanced_pfca": ("usps1500", "usps1200", "usps900", "usps800", "usps700"),
+    "05b_imbalanced_simi": ("mnist-imbalanced-1", "mnist-imbalanced-3",
+                            "usps700", "usps800", "usps900", "usps1200", "usps1500"),
+    "06_features": ("fashion-mnist",),
+    "06a_features_dcan": ("fashion-mnist",),
+    "06b_features_dualaae": ("fashion-mnist",),
+    "06c_features_simi": ("fashion-mnist",),
+    "07_scoreboard": ("digits", "usps700"),
+}
 
 
 class ChapterFailed(RuntimeError):
@@ -71,6 +100,47 @@ def select(only: list[str] | None, folder: Path | None = None) -> list[Path]:
                 f"or a full name; valid chapters: {', '.join(p.stem for p in available)}")
         chosen.update(matches)
     return [p for p in available if p in chosen]
+
+
+def needed_datasets(selected: list[Path]) -> dict[str, list[str]]:
+    """The datasets the ``selected`` notebooks need, each with the notebooks that need it."""
+    needed: dict[str, list[str]] = {}
+    for path in selected:
+        for name in DATASETS.get(path.stem, ()):
+            needed.setdefault(name, []).append(path.stem)
+    return needed
+
+
+def check_data(selected: list[Path], fetch: bool = False) -> None:
+    """Raise, listing every missing or damaged dataset and its fetch command, unless the notebooks can load all.
+
+    With ``fetch`` the missing ones are downloaded first (and checked); what could not be is in the list.
+    """
+    from advclust.data import DataNotFoundError, data_root
+    from advclust.data.sources import describe_root, fetch_command, fetch_datasets, fetch_names, problems
+
+    root = data_root()
+    needed = needed_datasets(selected)
+    failed = fetch_datasets(needed, root) if fetch else {}
+    unavailable = {name: problems(name, root) for name in needed}
+    unavailable = {name: state for name, state in unavailable.items() if state[0] != "ok"}
+    if not unavailable:
+        return
+    lines, shown = [], set()
+    for name, (status, details) in unavailable.items():
+        keys = ", ".join(notebooks.parse(stem).key for stem in needed[name])
+        lines.append(f"  {name:<20} {status:<8} (notebooks {keys}): {fetch_command(name, root)}")
+        lines += [f"      {line}" for line in details if status == "damaged"]
+        if name in failed and (why := failed[name].splitlines()[0]) not in shown:  # once per source
+            shown.add(why)
+            lines.append(f"      the download failed: {why}")
+    missing = fetch_names(name for name, (status, _) in unavailable.items() if status == "missing")
+    raise DataNotFoundError(
+        f"{len(unavailable)} dataset(s) the selected notebooks need are not usable under data root "
+        f"{describe_root(root)}; nothing was executed.\n" + "\n".join(lines)
+        + (f"\nFetch the missing ones (needs network): advclust data fetch {' '.join(missing)} --root {root}\n"
+           "(make book and make test do it), or set $ADVCLUST_DATA to a folder that holds them." if missing else "")
+    )
 
 
 def chapter_parameters(path: Path) -> dict[str, Any]:
@@ -156,7 +226,7 @@ TOC_HEADER = ("# Table of contents, derived from the notebook files by `make toc
 #: The book's pages other than the executed notebooks: the root and the parts after the experiments.
 TOC_ROOT = "book/intro"
 TOC_EXPERIMENTS = "Experiments"
-TOC_AFTER = [{"caption": "Reference", "chapters": [{"file": "book/references"}]}]
+TOC_AFTER = [{"caption": "Reference", "chapters": [{"file": "book/sweeps"}, {"file": "book/references"}]}]
 
 
 def toc(stems: list[str] | None = None) -> dict[str, Any]:
@@ -208,12 +278,21 @@ def render_html() -> int:
 
 
 def build(profile: str = "quick", only: list[str] | None = None, overrides: dict[str, Any] | None = None,
-          html: bool = True) -> int:
-    """Execute the chosen notebooks (see :func:`select`) at ``profile`` and render the book; 0 on success."""
+          html: bool = True, fetch: bool = False, data_only: bool = False) -> int:
+    """Execute the chosen notebooks (see :func:`select`) at ``profile`` and render the book; 0 on success.
+
+    First the data they need is checked (downloaded first with ``fetch``); ``data_only`` stops there.
+    """
     profiles.load(profile)
     selected = select(only)
     if overrides and len(selected) != 1:
         raise UserInputError("--set applies to one notebook: name it with --only (e.g. --only 02a)")
+    started = time.perf_counter()
+    check_data(selected, fetch=fetch)
+    print(f"[advclust book] the data of {len(selected)} notebook(s) is in place "
+          f"({time.perf_counter() - started:.1f} s)", flush=True)
+    if data_only:
+        return 0
     os.environ.setdefault("OMP_NUM_THREADS", str(os.cpu_count() or 1))
     for path in selected:
         print(f"[advclust book] executing {path.stem} at profile {profile} ...", flush=True)

@@ -8,6 +8,7 @@ chapter's own defaults are the paper's settings; a profile only overrides.
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -33,9 +34,24 @@ def names() -> list[str]:
     return sorted(p.stem for p in params_dir().glob("*.yaml"))
 
 
+class YamlLoader(yaml.SafeLoader):
+    """Safe YAML that reads numbers in any common notation as numbers: ``1e-4``, ``1E-4``, ``-.5``
+    (YAML 1.1, PyYAML's, reads them as strings). Profiles and ``--set`` values are read with it."""
+
+
+YamlLoader.add_implicit_resolver("tag:yaml.org,2002:float",
+                                 re.compile(r"^[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"),
+                                 list("-+.0123456789"))
+
+
+def read_yaml(text: str) -> Any:
+    """``text`` as YAML, with :class:`YamlLoader`."""
+    return yaml.load(text, Loader=YamlLoader)
+
+
 @lru_cache(maxsize=None)
 def _read(path: Path, mtime: float) -> dict[str, Any]:
-    return yaml.safe_load(path.read_text()) or {}
+    return read_yaml(path.read_text()) or {}
 
 
 def load(profile: str) -> dict[str, Any]:

@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from advclust import data, methods, metrics
-from advclust.errors import UserInputError
-from advclust.system import atomic_write_text, git_commit, provenance
+from advclust import data, methods, metrics, runs, training
+from advclust.errors import TrainingDiverged, UserInputError
+from advclust.system import atomic_write_text, git_commit, now, provenance
 # Re-exported for the chapters that call runner.resolve_device / runner.device_description (prefer advclust.system).
 from advclust.system import device_description, resolve_device  # noqa: F401
 from advclust.training import seed_everything  # noqa: F401  (re-exported)
@@ -49,6 +49,7 @@ def fit_run(
     eval_dataset: str | data.Dataset | None = None, callbacks: Sequence = (),
     eval_options: dict[str, Any] | None = None,
     fit_options: dict[str, Any] | None = None, profile_entry: str | None = None,
+    runs_root: str | os.PathLike | None = None,
 ) -> tuple[dict[str, Any], Any, data.Dataset]:
     """Fit ``method`` on ``dataset`` with ``seed``; return (record, fitted estimator, evaluation data).
 
@@ -59,31 +60,40 @@ def fit_run(
     ``fit_options`` go to ``fit`` as keywords (e.g. SIMI-ClusterGAN's ``prior``: a fitted IMSAT to reuse).
     ``profile_entry`` names the profile entry the parameters came from (``profiles.run_entry_name``),
     e.g. ``"quick:imsat/default"``; ``None`` for parameters given by hand.
+    A ``checkpoint_dir`` in ``params`` gets a subfolder per seed (``seed3/``). With ``runs_root`` the run
+    keeps its checkpoint and status under ``runs_root/<run id>/`` and resumes from there (:mod:`advclust.runs`).
+    A diverged run raises :class:`TrainingDiverged` whose ``record`` has ``"status": "diverged"``.
     """
-    params = {**dict(params or {}), "seed": seed}
-    estimator = make_estimator(method, params)
+    train_data, eval_data = _load_data(dataset, dataset_options, eval_dataset, eval_options)
+    estimator, header = _prepare(method, train_data, eval_data, params, seed, profile, profile_entry)
+    folder = None if runs_root is None else runs.claim(runs_root, run_id(header), **_status_fields(header))
+    record = _execute(estimator, header, train_data, eval_data, callbacks, fit_options, folder)
+    return record, estimator, eval_data
+
+
+def _load_data(dataset: str | data.Dataset, dataset_options: dict[str, Any] | None,
+               eval_dataset: str | data.Dataset | None,
+               eval_options: dict[str, Any] | None) -> tuple[data.Dataset, data.Dataset]:
+    """The training and the evaluation data of a run (see :func:`fit_run`)."""
     train_data = dataset if isinstance(dataset, data.Dataset) else data.load(dataset, **(dataset_options or {}))
     if eval_dataset is None and eval_options is None:
-        eval_data = train_data
-    elif isinstance(eval_dataset, data.Dataset):
-        eval_data = eval_dataset
-    else:
-        eval_name = eval_dataset if eval_dataset is not None else dataset
-        if not isinstance(eval_name, str):
-            raise UserInputError("eval_options needs a dataset name (eval_dataset or dataset given by name)")
-        eval_data = data.load(eval_name, **(eval_options or {}))
+        return train_data, train_data
+    if isinstance(eval_dataset, data.Dataset):
+        return train_data, eval_dataset
+    eval_name = eval_dataset if eval_dataset is not None else dataset
+    if not isinstance(eval_name, str):
+        raise UserInputError("eval_options needs a dataset name (eval_dataset or dataset given by name)")
+    return train_data, data.load(eval_name, **(eval_options or {}))
+
+
+def _prepare(method: str, train_data: data.Dataset, eval_data: data.Dataset, params: dict[str, Any] | None,
+             seed: int, profile: str, profile_entry: str | None) -> tuple[Any, dict[str, Any]]:
+    """The estimator of one run and its record's header: what makes the run this run (its :func:`run_id`)."""
+    params = {**dict(params or {}), "seed": seed}
+    estimator = make_estimator(method, params)
     if "n_clusters" in estimator.get_params() and "n_clusters" not in params:
         estimator.set_params(n_clusters=train_data.n_clusters)
-    commit = git_commit()  # the code that runs is the code at the start
-    started = time.perf_counter()
-    estimator.fit(train_data.training_source, eval_set=(eval_data.inputs, eval_data.labels), callbacks=callbacks,
-                  **(fit_options or {}))
-    wall = time.perf_counter() - started
-    if eval_data is train_data and getattr(estimator, "labels_", None) is not None:
-        scores = metrics.clustering_scores(eval_data.labels, estimator.labels_)  # fit labelled these very inputs
-    else:
-        scores = estimator.evaluate(eval_data.inputs, eval_data.labels)
-    record = {
+    header = {
         "method": method,
         "dataset": train_data.name,
         "eval_dataset": eval_data.name,
@@ -92,17 +102,79 @@ def fit_run(
         "profile": profile,
         "profile_entry": profile_entry,
         "seed": seed,
-        "params": _jsonable(estimator.get_params()),
+        "params": _jsonable(estimator.get_params()),  # as given: where checkpoints go is not part of the run
+    }
+    if params.get("checkpoint_dir"):  # seeds sharing one checkpoint would resume each other's
+        estimator.set_params(checkpoint_dir=str(Path(params["checkpoint_dir"]) / f"seed{seed}"))
+    return estimator, header
+
+
+def run_id(record: dict[str, Any]) -> str:
+    """The id of a run (its folder under the runs root): the name of its record without ``.json``."""
+    return record_filename(record)[: -len(".json")]
+
+
+def _status_fields(header: dict[str, Any]) -> dict[str, Any]:
+    return {"method": header["method"], "dataset": header["dataset"], "profile": header["profile"],
+            "seed": header["seed"], "total": header["params"].get("n_iterations"), "record": None}
+
+
+def _execute(estimator: Any, header: dict[str, Any], train_data: data.Dataset, eval_data: data.Dataset,
+             callbacks: Sequence = (), fit_options: dict[str, Any] | None = None,
+             folder: Path | None = None) -> dict[str, Any]:
+    """Fit and score a prepared run; return its record. In a run ``folder``: checkpoint there, keep its status."""
+    if folder is not None:
+        params = estimator.get_params()
+        if "checkpoint_dir" in params and not params["checkpoint_dir"]:
+            estimator.set_params(checkpoint_dir=str(folder))
+        if not params.get("checkpoint_every", 1):
+            estimator.set_params(checkpoint_every=runs.default_checkpoint_every(params["n_iterations"]))
+        runs.write_status(folder, state="running", started=now())
+        callbacks = [*callbacks, lambda model, step: runs.write_status(folder, step=step)]
+    commit = git_commit()  # the code that runs is the code at the start
+    started = time.perf_counter()
+    try:
+        with training.checkpoint_labels(dataset=header["dataset"], dataset_options=header["dataset_options"]):
+            estimator.fit(train_data.training_source, eval_set=(eval_data.inputs, eval_data.labels),
+                          callbacks=callbacks, **(fit_options or {}))
+    except TrainingDiverged as error:
+        diverged = {"step": error.step, "loss": error.loss}
+        error.record = {**header, "status": "diverged", "diverged": diverged, "metrics": {},
+                        "curve": evaluation_curve(getattr(estimator, "history_", None)),
+                        "wall_seconds": round(time.perf_counter() - started, 3),
+                        **provenance(getattr(estimator, "device_", header["params"].get("device", "auto"))),
+                        "commit": commit}
+        if folder is not None:
+            runs.write_status(folder, state="diverged", diverged=diverged, step=error.step,
+                              record=str(_write_json(folder / runs.RECORD_NAME, error.record)))
+        raise
+    except BaseException as error:  # an interruption or a bug: the run can be resumed, say it stopped
+        if folder is not None:
+            runs.write_status(folder, state="died", error=f"{type(error).__name__}: {error}".splitlines()[0])
+        raise
+    wall = time.perf_counter() - started
+    if eval_data is train_data and getattr(estimator, "labels_", None) is not None:
+        scores = metrics.clustering_scores(eval_data.labels, estimator.labels_)  # fit labelled these very inputs
+    else:
+        scores = estimator.evaluate(eval_data.inputs, eval_data.labels)
+    record = {
+        **header,
+        "status": "done",
         "metrics": scores,
         "curve": evaluation_curve(getattr(estimator, "history_", None)),
         "wall_seconds": round(wall, 3),
         **provenance(estimator.device_),  # device, versions, host, created
         "commit": commit,
     }
-    return record, estimator, eval_data
+    if getattr(estimator, "resumed_from_", 0):
+        record["resumed_from_step"] = estimator.resumed_from_  # wall_seconds counts this session only
+    if folder is not None:
+        runs.write_status(folder, state="done", error=None,
+                          record=str(_write_json(folder / runs.RECORD_NAME, record)))
+    return record
 
 
-#: History columns kept in a record's curve beside the metrics where a method logs them: WGAN critics' Wasserstein
+#: History columns kept in a record's curve beside the metrics and the wall-clock seconds where a method logs them: WGAN critics' Wasserstein
 #: estimate, DCAN's diagnostics (:mod:`advclust.methods.dcan_diagnostics`).
 CURVE_EXTRAS = ("wasserstein", "d_real", "d_fake", "latent_saturation", "clusters_used", "cluster_kl_uniform",
                 "encoder_drift")
@@ -113,7 +185,7 @@ def evaluation_curve(history: pd.DataFrame | None) -> list[dict[str, float]]:
     if history is None or history.empty or "acc" not in history:
         return []
     evaluated = history.dropna(subset=["acc"])
-    columns = [c for c in (*METRICS, *CURVE_EXTRAS) if c in evaluated]
+    columns = [c for c in (*METRICS, "seconds", *CURVE_EXTRAS) if c in evaluated]
     return [{"step": int(step), **{c: float(row[c]) for c in columns}} for step, row in evaluated[columns].iterrows()]
 
 
@@ -125,11 +197,26 @@ def run(method: str, dataset: str | data.Dataset, params: dict[str, Any] | None 
 
 def run_many(method: str, dataset: str | data.Dataset, params: dict[str, Any] | None = None,
              seeds: Iterable[int] = range(3), profile: str = "custom", out: str | os.PathLike | None = None,
-             **options: Any) -> list[dict[str, Any]]:
-    """One run per seed; records are written under ``out`` as they finish when it is given."""
+             dataset_options: dict[str, Any] | None = None, eval_dataset: str | data.Dataset | None = None,
+             eval_options: dict[str, Any] | None = None, callbacks: Sequence = (),
+             fit_options: dict[str, Any] | None = None, profile_entry: str | None = None,
+             runs_root: str | os.PathLike | None = None) -> list[dict[str, Any]]:
+    """One run per seed (options as :func:`fit_run`'s); records are written under ``out`` as they finish.
+
+    The data are loaded once. With ``runs_root`` every seed is marked pending there first, so that the
+    runs still to come show in ``advclust run --status``. A seed that diverges gives a record with
+    ``"status": "diverged"`` and the remaining seeds go on.
+    """
+    train_data, eval_data = _load_data(dataset, dataset_options, eval_dataset, eval_options)
+    prepared = [_prepare(method, train_data, eval_data, params, seed, profile, profile_entry) for seed in seeds]
+    folders = [None if runs_root is None else runs.claim(runs_root, run_id(header), **_status_fields(header))
+               for _, header in prepared]
     records = []
-    for seed in seeds:
-        record = run(method, dataset, params, seed, profile, **options)
+    for (estimator, header), folder in zip(prepared, folders):
+        try:
+            record = _execute(estimator, header, train_data, eval_data, callbacks, fit_options, folder)
+        except TrainingDiverged as error:
+            record = error.record
         if out is not None:
             write_record(record, out)
         records.append(record)
@@ -162,7 +249,11 @@ def record_filename(record: dict[str, Any]) -> str:
 
 def write_record(record: dict[str, Any], directory: str | os.PathLike) -> Path:
     """Write ``record`` as JSON under ``directory`` atomically; return its path."""
-    return atomic_write_text(Path(directory) / record_filename(record), json.dumps(record, indent=2, sort_keys=True) + "\n")
+    return _write_json(Path(directory) / record_filename(record), record)
+
+
+def _write_json(path: Path, record: dict[str, Any]) -> Path:
+    return atomic_write_text(path, json.dumps(record, indent=2, sort_keys=True) + "\n")
 
 
 def load_records(directory: str | os.PathLike = "results", method: str | None = None,

@@ -1,4 +1,4 @@
-"""The lowest floor: atomic writes, devices and provenance, shared by every layer.
+"""The lowest floor: atomic writes, devices, processes and provenance, shared by every layer.
 
 It imports nothing of advclust beyond :mod:`advclust.errors` (exception
 classes, themselves importing nothing), so ``data``, ``training``,
@@ -8,10 +8,13 @@ classes, themselves importing nothing), so ``data``, ``training``,
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import os
 import platform
+import signal
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,15 +36,33 @@ def _default_mode() -> int:
     return 0o666 & ~umask
 
 
+def _temporary_prefix(path: Path, pid: int | None = None) -> str:
+    """Start of the temporary names of writers to ``path``: they name their process and host, so that
+    what a killed writer left behind can be told from what a live one is writing."""
+    return f".{path.name}.{os.getpid() if pid is None else pid}@{platform.node()}."
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Remove the temporary files of writers to ``path`` on this host whose process is gone (killed by SIGKILL)."""
+    start = f".{path.name}."
+    for candidate in path.parent.glob(f"{glob.escape(start)}*@{glob.escape(platform.node())}.*.tmp"):
+        pid = candidate.name[len(start):].split("@")[0]
+        if pid.isdigit() and not process_alive(int(pid)):
+            candidate.unlink(missing_ok=True)
+
+
 @contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """A temporary path beside ``path``: renamed onto ``path`` when the block succeeds, removed when it raises.
 
-    Readers never see half a file, and a failed write leaves the old file as it was.
+    Readers never see half a file, and a failed write leaves the old file as it was. A writer killed by
+    SIGTERM cleans up too once :func:`terminate_as_exit` is in force; what SIGKILL leaves behind is removed
+    by the next write to ``path``. The file gets the mode an ordinary ``open`` gives (0666 less the umask).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    _remove_stale_temporaries(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=_temporary_prefix(path), suffix=".tmp")
     os.close(handle)
     try:
         yield Path(temporary)
@@ -69,6 +90,49 @@ def atomic_torch_save(path: str | os.PathLike, obj: Any) -> Path:
     with atomic_path(path) as temporary:
         torch.save(obj, temporary)
     return Path(path)
+
+
+def writable_folder(folder: str | os.PathLike, what: str = "folder") -> Path:
+    """Create ``folder`` and check that a file can be written in it, before hours of work that would end there.
+
+    Raises :class:`UserInputError` saying why not (a file in the way, no permission, a read-only disk).
+    """
+    folder = Path(folder).expanduser()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except (FileExistsError, NotADirectoryError) as error:
+        raise UserInputError(f"{what} {folder} is not a folder: a file of that name is in the way") from error
+    except OSError as error:
+        raise UserInputError(f"cannot write in {what} {folder}: {error.strerror or error}") from error
+    return folder
+
+
+# --- processes -----------------------------------------------------------------------------------
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this host (one of another user counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except (OverflowError, ValueError):
+        return False
+    return True
+
+
+def _raise_exit(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+def terminate_as_exit() -> None:
+    """Make SIGTERM raise ``SystemExit`` (code 143) in the main thread, so that ``finally`` blocks run: temporary
+    files are removed and the run's state is kept. Leaves a handler someone else installed alone."""
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _raise_exit)
 
 
 # --- devices -------------------------------------------------------------------------------------

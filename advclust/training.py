@@ -4,14 +4,23 @@ It owns what is not specific to a method: seeding, the device, minibatch
 streams, a tqdm bar with the current losses, the loss/metric history,
 periodic evaluation, snapshots of the networks, atomic checkpoints with
 resume, and NaN/inf detection. A method supplies one ``train_step``.
+
+A checkpoint holds tensors and plain Python values only, so it is read with
+``torch.load(weights_only=True)`` (a crafted file cannot run code), and it
+names the run it belongs to (method, seed, inputs, parameters, and the
+dataset where :func:`checkpoint_labels` gives it): resuming another run's
+checkpoint is refused, naming the value that differs.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,18 +46,53 @@ def seed_everything(seed: int) -> None:
 
 
 def rng_state() -> dict[str, Any]:
-    state = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+    """The states of every generator, as tensors and lists (what ``torch.load(weights_only=True)`` reads)."""
+    version, internal, gauss = random.getstate()
+    kind, keys, position, has_gauss, cached = np.random.get_state()
+    state = {"python": [version, list(internal), gauss],
+             "numpy": [kind, keys.tolist(), int(position), int(has_gauss), float(cached)],
+             "torch": torch.get_rng_state()}
     if torch.cuda.is_available():
         state["cuda"] = torch.cuda.get_rng_state_all()
     return state
 
 
 def set_rng_state(state: dict[str, Any]) -> None:
-    random.setstate(state["python"])
-    np.random.set_state(state["numpy"])
+    version, internal, gauss = state["python"]
+    random.setstate((version, tuple(internal), gauss))
+    kind, keys, position, has_gauss, cached = state["numpy"]
+    np.random.set_state((kind, np.asarray(keys, dtype=np.uint32), position, has_gauss, cached))
     torch.set_rng_state(state["torch"])
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
+
+
+_CHECKPOINT_LABELS: ContextVar[dict[str, Any]] = ContextVar("checkpoint_labels", default={})
+
+
+@contextmanager
+def checkpoint_labels(**labels: Any) -> Iterator[None]:
+    """Inside this block, checkpoints also store ``labels`` and resume only where they match.
+
+    The runner labels them with the dataset's name and options, which the inputs alone do not tell
+    (MNIST and Fashion-MNIST have the same shape). Values must be plain: str, numbers, lists, dicts.
+    """
+    token = _CHECKPOINT_LABELS.set({**_CHECKPOINT_LABELS.get(), **labels})
+    try:
+        yield
+    finally:
+        _CHECKPOINT_LABELS.reset(token)
+
+
+@contextmanager
+def global_rng_kept() -> Iterator[None]:
+    """Put Python's, NumPy's and torch's global generators back as they were on leaving: ``fit`` seeds them
+    for training (:func:`seed_everything`) without changing the caller's random stream."""
+    state = rng_state()
+    try:
+        yield
+    finally:
+        set_rng_state(state)
 
 
 class TensorBatches:
@@ -101,15 +145,20 @@ def batches_for(source: torch.Tensor | Callable, batch_size: int, device: torch.
     raise UserInputError(f"fit expects a tensor of inputs or a sampler, got {type(source).__name__}")
 
 
-def _first_bad(window: list[dict[str, torch.Tensor]], first_step: int) -> tuple[int, str] | None:
-    """The first (step, loss name) in ``window`` whose value is NaN or infinite, with one host sync."""
+def _check_finite(model: NeuralClusterer, window: list[dict[str, torch.Tensor]], first_step: int,
+                  checkpoint: Path | None) -> None:
+    """Raise :class:`TrainingDiverged` at the first loss of ``window`` that is NaN or infinite (one host sync)."""
     names = list(window[0])
     values = torch.stack([torch.stack([row[name].float() for name in names]) for row in window])
     bad = ~torch.isfinite(values)
     if not bool(bad.any()):
-        return None
+        return
     row, column = (int(i) for i in bad.nonzero()[0])
-    return first_step + row + 1, names[column]
+    step, loss = first_step + row + 1, names[column]
+    where = f"; the last good checkpoint is {checkpoint}" if checkpoint and checkpoint.exists() else (
+        "; no checkpoint was kept (set checkpoint_dir to keep one)")
+    raise TrainingDiverged(f"{type(model).__name__}: loss {loss!r} became NaN or infinite at step {step}{where}",
+                           step=step, loss=loss)
 
 
 def train(
@@ -120,7 +169,9 @@ def train(
 ) -> None:
     """Run ``model.train_step`` for ``model.n_iterations`` steps with everything around it.
 
-    Steps are counted as completed generator iterations: ``step`` 100 means 100 done.
+    Steps are counted as completed generator iterations: ``step`` 100 means 100 done. Checkpoints do not
+    change the history: the losses since the last history row travel in the checkpoint, so a resumed run
+    logs what an uninterrupted one logs. ``model.resumed_from_`` is the step it resumed from (0: a fresh start).
     """
     device = resolve_device(model.device)
     seed_everything(model.seed)
@@ -129,14 +180,14 @@ def train(
     batches = batches_for(source, model.batch_size, device)
     model.history_records_ = []
     model.snapshots_ = {}
-    start = 0
+    identity = _identity(model, source)
+    start, window, window_start = 0, [], 0
     checkpoint = Path(model.checkpoint_dir) / CHECKPOINT_NAME if model.checkpoint_dir else None
     if checkpoint is not None and checkpoint.exists():
-        start = _resume(model, batches, checkpoint)
+        start, window, window_start = _resume(model, batches, checkpoint, identity)
+    model.resumed_from_ = start
 
     events = {model.n_iterations, *model.snapshot_steps}
-    window: list[dict[str, torch.Tensor]] = []
-    window_start = start
     began = time.perf_counter() - (model.history_records_[-1]["seconds"] if model.history_records_ else 0.0)
     bar = tqdm(range(start, model.n_iterations), initial=start, total=model.n_iterations,
                desc=type(model).__name__, disable=not model.progress, mininterval=1.0)
@@ -144,62 +195,98 @@ def train(
         window.append(model.train_step(batches, step))
         done = step + 1
         evaluate = eval_set is not None and model.eval_every and done % model.eval_every == 0
-        save = checkpoint is not None and model.checkpoint_every and done % model.checkpoint_every == 0
-        if not (done % model.log_every == 0 or done in events or evaluate or save):
+        log = done % model.log_every == 0 or done in events or evaluate
+        save = checkpoint is not None and (done == model.n_iterations or (
+            model.checkpoint_every and done % model.checkpoint_every == 0))
+        if not (log or save):
             continue
-        bad = _first_bad(window, window_start)
-        if bad is not None:
-            where = f"; the last good checkpoint is {checkpoint}" if checkpoint and checkpoint.exists() else (
-                "; no checkpoint was kept (set checkpoint_dir to keep one)")
-            raise TrainingDiverged(f"{type(model).__name__}: loss {bad[1]!r} became NaN or infinite at step {bad[0]}{where}")
-        row: dict[str, float] = {"step": done, "seconds": time.perf_counter() - began}
-        row.update({name: torch.stack([r[name] for r in window]).float().mean().item() for name in window[0]})
-        if evaluate or (eval_set is not None and done == model.n_iterations):
-            row.update(model.evaluate(*eval_set))
-        model.history_records_.append(row)
-        bar.set_postfix({k: f"{v:.3g}" for k, v in row.items() if k not in ("step", "seconds")}, refresh=False)
-        window, window_start = [], done
-        if done in model.snapshot_steps:
-            model.snapshots_[done] = {name: copy.deepcopy(m.state_dict()) for name, m in model.modules_().items()}
-        for callback in callbacks:
-            callback(model, done)
-        if save or (checkpoint is not None and done == model.n_iterations):
-            _save(model, batches, checkpoint, done)
+        _check_finite(model, window, window_start, checkpoint)  # never log or save a diverged state
+        if log:
+            row: dict[str, float] = {"step": done, "seconds": time.perf_counter() - began}
+            row.update({name: torch.stack([r[name] for r in window]).float().mean().item() for name in window[0]})
+            if evaluate or (eval_set is not None and done == model.n_iterations):
+                row.update({name: float(value) for name, value in model.evaluate(*eval_set).items()})
+            model.history_records_.append(row)
+            bar.set_postfix({k: f"{v:.3g}" for k, v in row.items() if k not in ("step", "seconds")}, refresh=False)
+            window, window_start = [], done
+            if done in model.snapshot_steps:
+                model.snapshots_[done] = {name: copy.deepcopy(m.state_dict()) for name, m in model.modules_().items()}
+        if save:
+            _save(model, batches, checkpoint, done, window, window_start, identity)
+        if log:
+            for callback in callbacks:
+                callback(model, done)
     bar.close()
     model.n_iter_ = model.n_iterations
 
 
-def _checkpoint_state(model: NeuralClusterer, batches, step: int) -> dict[str, Any]:
+def _fingerprint(inputs: torch.Tensor) -> str:
+    """A short hash of up to 64 evenly spaced rows: tells two datasets of one shape apart without reading all."""
+    if len(inputs) == 0:
+        return ""
+    rows = torch.linspace(0, len(inputs) - 1, min(64, len(inputs))).long().to(inputs.device)
+    return hashlib.sha1(inputs[rows].detach().to("cpu", torch.float32).contiguous().numpy().tobytes()).hexdigest()[:16]
+
+
+def _identity(model: NeuralClusterer, source: torch.Tensor | Callable) -> dict[str, Any]:
+    """What a checkpoint must match to be resumed, besides the parameters: method, seed, inputs, labels."""
+    inputs = getattr(model, "inputs_", source)  # IMSAT draws row indices and keeps its inputs on the model
+    finite = isinstance(inputs, torch.Tensor)
+    return {"method": type(model).__name__, "seed": model.seed,
+            "input_shape": list(inputs.shape[1:]) if finite else None,
+            "input_length": len(inputs) if finite else None,
+            "input_fingerprint": _fingerprint(inputs) if finite else None,
+            **_CHECKPOINT_LABELS.get()}
+
+
+def _checkpoint_state(model: NeuralClusterer, batches, step: int, window: list[dict[str, torch.Tensor]],
+                      window_start: int, identity: dict[str, Any]) -> dict[str, Any]:
     return {
         "step": step,
+        "identity": identity,
         "params": model.get_params(),
         "modules": {name: m.state_dict() for name, m in model.modules_().items()},
         "optimizers": {name: o.state_dict() for name, o in model.optimizers_().items()},
         "batches": batches.state_dict(),
         "rng": rng_state(),
         "history": model.history_records_,
+        "window": [{name: value.detach().cpu() for name, value in row.items()} for row in window],
+        "window_start": window_start,
         "snapshots": model.snapshots_,
     }
 
 
-def _save(model: NeuralClusterer, batches, path: Path, step: int) -> None:
-    atomic_torch_save(path, _checkpoint_state(model, batches, step))
+def _save(model: NeuralClusterer, batches, path: Path, step: int, window: list[dict[str, torch.Tensor]],
+          window_start: int, identity: dict[str, Any]) -> None:
+    atomic_torch_save(path, _checkpoint_state(model, batches, step, window, window_start, identity))
 
 
 # Parameters that may change between an interrupted run and its resumption.
-RESUMABLE_CHANGES = {"n_iterations", "progress", "checkpoint_every", "eval_every", "log_every", "device", "snapshot_steps"}
+RESUMABLE_CHANGES = {"n_iterations", "progress", "checkpoint_dir", "checkpoint_every", "eval_every", "log_every",
+                     "device", "snapshot_steps"}
 
 
-def _resume(model: NeuralClusterer, batches, path: Path) -> int:
+def _resume(model: NeuralClusterer, batches, path: Path,
+            identity: dict[str, Any]) -> tuple[int, list[dict[str, torch.Tensor]], int]:
+    """Load the checkpoint at ``path`` into ``model`` and ``batches``; return (step, pending losses, their start)."""
     try:
-        state = torch.load(path, map_location=model.device_, weights_only=False)
-    except Exception as error:  # a truncated or foreign file: say which, touch nothing
-        raise UserInputError(f"cannot read checkpoint {path}: {error}") from error
-    mismatched = {k for k, v in state["params"].items() if k not in RESUMABLE_CHANGES and model.get_params().get(k) != v}
-    if mismatched:
+        # weights_only: tensors and plain values only, never code. The CPU first: RNG states must be CPU tensors.
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # a truncated, foreign or crafted file: say which, touch nothing
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise UserInputError(f"cannot read checkpoint {path} (not an advclust checkpoint, or written by an older "
+                             f"version; delete it to start over): {first_line}") from error
+    if not isinstance(state, dict) or "identity" not in state:
+        raise UserInputError(f"{path} is not an advclust checkpoint of this version; delete it to start over")
+    params = model.get_params()
+    saved = {**state["identity"], **{k: v for k, v in state["params"].items() if k not in RESUMABLE_CHANGES}}
+    current = {**identity, **{k: params.get(k) for k in state["params"] if k not in RESUMABLE_CHANGES}}
+    differing = [k for k in sorted(saved.keys() | current.keys()) if not _same(saved.get(k), current.get(k))]
+    if differing:
         raise UserInputError(
-            f"checkpoint {path} was written with other values of {', '.join(sorted(mismatched))}; "
-            "use another checkpoint_dir or the same parameters")
+            f"checkpoint {path} belongs to another run: "
+            + "; ".join(f"{k} is {saved.get(k)!r} there, {current.get(k)!r} here" for k in differing)
+            + ". Use another checkpoint_dir, or delete this one to start over")
     if state["step"] > model.n_iterations:
         raise UserInputError(f"checkpoint {path} is at step {state['step']}, beyond n_iterations={model.n_iterations}")
     for name, module in model.modules_().items():
@@ -210,7 +297,17 @@ def _resume(model: NeuralClusterer, batches, path: Path) -> int:
     set_rng_state(state["rng"])
     model.history_records_ = list(state["history"])
     model.snapshots_ = dict(state["snapshots"])
-    return state["step"]
+    window = [{name: value.to(model.device_) for name, value in row.items()} for row in state["window"]]
+    return state["step"], window, state["window_start"]
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal, with tuples and lists alike at any depth (a checkpoint may store either)."""
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return a == b
 
 
 def history_frame(records: list[dict[str, float]]) -> pd.DataFrame:

@@ -117,7 +117,7 @@ def test_unknown_selection_lists_chapters_and_sections(tmp_path):
 def test_toc_lists_sections_under_their_chapter_page(tmp_path):
     toc = book.toc(STEMS)
     experiments, reference = toc["parts"]
-    assert toc["root"] == "book/intro" and reference["chapters"] == [{"file": "book/references"}]
+    assert toc["root"] == "book/intro" and reference["chapters"] == [{"file": "book/sweeps"}, {"file": "book/references"}]
     assert experiments["chapters"] == [
         {"file": "chapters/01_gaussians"},
         {"file": "chapters/02_mnist", "sections": [{"file": "chapters/02a_mnist_pfca"},

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from advclust import data, methods, runner
-from advclust.errors import UserInputError
+from advclust.errors import NotFittedError, UserInputError
 from advclust.methods import DCAN, KMeansBaseline, SpectralBaseline
 
 # Lower bounds well under what each method reaches on digits (k-means ~0.79, NMF ~0.35).
@@ -38,7 +38,7 @@ def test_runner_records_a_baseline_like_a_neural_method(name, digits):
 
 def test_subsampled_spectral_labels_every_point_by_its_nearest_fitted_neighbour(digits):
     model = SpectralBaseline(fit_samples=500, seed=0).fit(digits.inputs)
-    assert np.array_equal(model.predict(model.fit_points_), model.fit_labels_)
+    assert np.array_equal(model.predict(model.fit_points_.reshape(-1, *digits.shape)), model.fit_labels_)
     labels = model.predict(digits.inputs)
     assert labels.shape == (len(digits),)
     flat = digits.inputs.reshape(len(digits), -1)
@@ -78,5 +78,5 @@ def test_bad_parameters_raise_before_fitting(name, bad):
 
 
 def test_predict_before_fit_says_so():
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         KMeansBaseline().predict(torch.zeros(3, 4))

@@ -118,6 +118,7 @@ def test_train_and_test_splits_come_from_the_pooled_cache(digits_features, monke
         load_features("digits", "resnet18", split="train", root=digits_features)
 
 
+@pytest.mark.needs_data("fashion-mnist")
 def test_a_missing_feature_set_can_fall_back_to_a_labelled_stand_in(tmp_path, shared_data):
     with pytest.raises(DataNotFoundError, match="cifar10-all-resnet50.pt"):
         load("cifar10-resnet50", split="test", root=tmp_path)

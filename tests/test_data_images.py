@@ -41,7 +41,7 @@ def test_every_registered_dataset_is_covered():
     assert set(data.names()) == set(EXPECTED) | NOT_OFFLINE
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.needs_data(name)) for name in sorted(EXPECTED)])
 def test_dataset_loads_with_shapes_and_counts(name, shared_data):
     dataset = load(name)
     length, shape, n_clusters = EXPECTED[name]
@@ -54,12 +54,13 @@ def test_dataset_loads_with_shapes_and_counts(name, shared_data):
 
 
 @pytest.mark.parametrize("name", sorted(NOT_OFFLINE))
-def test_sets_missing_offline_say_how_to_create_them(name, shared_data):
+def test_sets_missing_offline_say_how_to_create_them(name):
     with pytest.raises(DataNotFoundError, match="advclust (data fetch|features extract)") as error:
         load(name)
-    assert str(shared_data) in str(error.value)
+    assert str(data.data_root()) in str(error.value)
 
 
+@pytest.mark.needs_data("mnist")
 def test_mnist_splits_ranges_sizes_and_uint8(shared_data):
     test = load("mnist", split="test")
     assert test.metadata["class_counts"] == list(MNIST_COUNTS["test"])
@@ -72,7 +73,7 @@ def test_mnist_splits_ranges_sizes_and_uint8(shared_data):
     assert torch.allclose(to_float(compact.inputs[:5], (-1, 1)), test.inputs[:5] * 2 - 1)
 
 
-def test_bad_options_list_the_valid_choices(shared_data):
+def test_bad_options_list_the_valid_choices():
     with pytest.raises(UnknownChoiceError, match="all, test, train"):
         load("mnist", split="validation")
     with pytest.raises(UnknownChoiceError, match="float32, uint8"):
@@ -87,6 +88,7 @@ def test_bad_options_list_the_valid_choices(shared_data):
         load("usps600")
 
 
+@pytest.mark.needs_data("artifact-mnist")
 def test_artifact_mnist_values_balance_and_seed(shared_data):
     dataset = load("artifact-mnist", split="all")
     first_pixel = dataset.inputs[:, 0, 0, 0]
@@ -102,6 +104,7 @@ def test_artifact_mnist_values_balance_and_seed(shared_data):
     assert not torch.equal(other.labels, again.labels)
 
 
+@pytest.mark.needs_data("mnist-imbalanced-1")
 def test_imbalanced_mnist_fractions(shared_data):
     full = torch.tensor(MNIST_COUNTS["train"])
     one = torch.tensor(load("mnist-imbalanced-1").metadata["class_counts"])
@@ -117,6 +120,7 @@ def test_imbalanced_mnist_fractions(shared_data):
         load("mnist-imbalanced-1", split="all")
 
 
+@pytest.mark.needs_data("usps")
 def test_usps_variants_counts_and_uniformity_index(shared_data):
     pooled = load("usps", split="all")
     assert len(pooled) == 9298 and max(pooled.metadata["class_counts"]) == 1553
@@ -130,6 +134,7 @@ def test_usps_variants_counts_and_uniformity_index(shared_data):
     assert torch.equal(first.inputs, same.inputs) and not torch.equal(first.inputs, other.inputs)
 
 
+@pytest.mark.needs_data("orl")
 def test_orl_identity_and_gender(shared_data):
     identity = load("orl")
     gender = load("orl", target="gender")
@@ -142,21 +147,7 @@ def test_orl_identity_and_gender(shared_data):
     assert load("orl", size=None).shape == (1, 112, 92)
 
 
-def test_orl_falls_back_to_olivetti_copy(tmp_path, shared_data):
-    """Without the pgm folder, scikit-learn's Olivetti file (made here from the real faces) is read."""
-    import joblib
-
-    from advclust.data.images import resize_images
-
-    faces = resize_images(load("orl", size=None, dtype="uint8").inputs, 64)[:, 0]  # (400, 64, 64) in [0, 1]
-    (tmp_path / "scikit_learn_data").mkdir()
-    joblib.dump(faces.transpose(1, 2).reshape(400, -1).numpy(), tmp_path / "scikit_learn_data" / "olivetti_py3.pkz")
-    dataset = load("orl", target="gender", root=tmp_path)
-    assert dataset.metadata["layout"] == "olivetti" and dataset.shape == (1, 32, 32)
-    assert dataset.metadata["class_counts"] == [360, 40]
-    assert load("orl", size=None, root=tmp_path).shape == (1, 64, 64)
-
-
+@pytest.mark.needs_data("mnist")
 def test_rows_keeps_the_first_inputs_and_recounts_classes():
     full = data.load("mnist", split="test", size=14)
     head = data.load("mnist", split="test", size=14, rows=500)

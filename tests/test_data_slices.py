@@ -65,6 +65,7 @@ def test_load_records_the_slice_and_reloads_the_same_rows():
         data.load("digits", first=10)
 
 
+@pytest.mark.needs_data("artifact-mnist")
 def test_loader_seeds_and_the_sample_seed_do_not_clash(shared_data):
     """Artifact-MNIST has a seed of its own (its artifacts); the sample's is sample_seed."""
     one = data.load("artifact-mnist", split="test", seed=1, sample=100, sample_seed=2)

@@ -1,8 +1,11 @@
 """One estimator surface for every method: fit, labels_, predict, predict_proba, transform/encode, generate,
-architecture="auto", and one run-control definition; tiny networks, a few iterations."""
+architecture="auto", and one run-control definition; one input check, NumPy outputs, NotFittedError before fit,
+the global generators left alone, pickling; tiny networks, a few iterations."""
 
 import dataclasses
 import inspect
+import pickle
+import random
 
 import numpy as np
 import pytest
@@ -10,10 +13,11 @@ import torch
 from sklearn.base import clone
 
 from advclust import data, methods, nets
-from advclust.errors import UserInputError
+from sklearn.exceptions import NotFittedError
+
+from advclust.errors import InputTypeError, UserInputError
 from advclust.methods import ClusterGAN, Encoding, NeuralClusterer, SIMIClusterGAN
 
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # tiny budgets
 
 K = 4
 NEURAL = dict(progress=False, log_every=1, n_iterations=2)
@@ -38,7 +42,8 @@ CONVOLUTIONAL = {"pfca": "conv", "clustergan": "conv", "simi-clustergan": "conv"
 NEURAL_NAMES = [name for name, cls in methods.METHODS.items() if issubclass(cls, NeuralClusterer)]
 
 
-pytestmark = pytest.mark.usefixtures("one_thread")
+pytestmark = [pytest.mark.usefixtures("one_thread"),
+              pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")]  # tiny budgets
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +55,7 @@ def digits() -> torch.Tensor:
 def make(name: str, **params):
     cls = methods.get(name)
     neural = NEURAL if issubclass(cls, NeuralClusterer) else {}
-    return cls(n_clusters=K, **neural, **TINY.get(name, {}), **params)
+    return cls(n_clusters=K, **{**neural, **TINY.get(name, {}), **params})
 
 
 @pytest.fixture(scope="module")
@@ -70,14 +75,14 @@ def fitted(digits):
 def test_fit_labels_predict_and_posterior(name, fitted, digits):
     model = fitted(name)
     labels = model.labels_
-    assert isinstance(labels, np.ndarray) and labels.shape == (len(digits),)
+    assert isinstance(labels, np.ndarray) and labels.dtype == np.int64 and labels.shape == (len(digits),)
     assert labels.min() >= 0 and labels.max() < K
     assert np.array_equal(labels, model.predict(digits))
     assert np.array_equal(make(name).fit_predict(digits), labels)  # same seed, same numbers
     if hasattr(model, "predict_proba"):
         proba = model.predict_proba(digits)
-        assert isinstance(proba, torch.Tensor) and proba.device.type == "cpu" and proba.shape == (len(digits), K)
-        assert torch.allclose(proba.sum(1), torch.ones(len(digits)), atol=1e-5)
+        assert isinstance(proba, np.ndarray) and proba.dtype == np.float32 and proba.shape == (len(digits), K)
+        assert np.allclose(proba.sum(1), 1, atol=1e-5)
     assert hasattr(model, "generate") == (name in GENERATIVE)
     assert hasattr(model, "encode") == hasattr(model, "transform") == (name in ENCODING)
 
@@ -88,11 +93,11 @@ def test_encode_is_one_type_and_transform_is_its_latent_code(name, fitted, digit
     code = model.encode(digits[:10])
     assert type(code) is Encoding
     latent = model.transform(digits[:10])
-    assert isinstance(latent, torch.Tensor) and latent.device.type == "cpu" and latent.shape[0] == 10
-    assert torch.equal(code.latent, latent)
-    assert torch.allclose(code.posterior, model.predict_proba(digits[:10]), atol=1e-6)
+    assert isinstance(latent, np.ndarray) and latent.dtype == np.float32 and latent.shape[0] == 10
+    assert np.array_equal(code.latent, latent)
+    assert np.allclose(code.posterior, model.predict_proba(digits[:10]), atol=1e-6)
     for part in (code.style, code.noise):
-        assert part is None or (part.shape[0] == 10 and part.device.type == "cpu")
+        assert part is None or (isinstance(part, np.ndarray) and part.shape[0] == 10)
 
 
 @pytest.mark.parametrize("name", sorted(GENERATIVE))
@@ -101,13 +106,13 @@ def test_generate_is_cluster_major_seeded_and_leaves_the_global_rng_alone(name, 
     state = torch.get_rng_state()
     samples = model.generate([2, 0], n=3, seed=5)
     assert torch.equal(torch.get_rng_state(), state)
-    assert samples.device.type == "cpu" and samples.shape == (6, *digits.shape[1:])
+    assert isinstance(samples, np.ndarray) and samples.shape == (6, *digits.shape[1:])
     # all of clusters[0] first (close, not equal: a matrix product's rounding may depend on the batch size)
-    assert torch.allclose(samples[:3], model.generate(2, n=3, seed=5), atol=1e-5)
-    assert torch.equal(samples, model.generate([2, 2, 2, 0, 0, 0], seed=5))
-    assert torch.equal(samples, model.generate(torch.tensor([2, 0]), n=3, seed=5))
-    assert not torch.equal(samples, model.generate([2, 0], n=3, seed=6))
-    assert torch.equal(model.generate(1, n=2), model.generate(1, n=2, seed=model.seed))
+    assert np.allclose(samples[:3], model.generate(2, n=3, seed=5), atol=1e-5)
+    assert np.array_equal(samples, model.generate([2, 2, 2, 0, 0, 0], seed=5))
+    assert np.array_equal(samples, model.generate(torch.tensor([2, 0]), n=3, seed=5))
+    assert not np.array_equal(samples, model.generate([2, 0], n=3, seed=6))
+    assert np.array_equal(model.generate(1, n=2), model.generate(1, n=2, seed=model.seed))
     assert model.generate(3).shape == (1, *digits.shape[1:])
     with pytest.raises(UserInputError, match="cluster ids"):
         model.generate(K)
@@ -143,7 +148,9 @@ def test_labels_are_none_after_fitting_on_a_sampler(name):
     def sampler(n, device):
         return torch.randn(n, 2, device=device)
 
-    assert make(name).fit(sampler).labels_ is None
+    model = make(name).fit(sampler)
+    assert model.labels_ is None and model.data_shape_ == (2,)
+    assert pickle.loads(pickle.dumps(model)).predict(np.zeros((3, 2))).shape == (3,)  # the sampler is not kept
 
 
 RUN_CONTROL = [f.name for f in dataclasses.fields(NeuralClusterer)]
@@ -167,3 +174,123 @@ def test_simi_clustergan_does_not_relist_clustergan_parameters():
     assert own & set(ClusterGAN.__annotations__) == {"beta2"}  # only its other default (SIMI-ClusterGAN §IV-B)
     assert SIMIClusterGAN().beta2 == 0.999 and ClusterGAN().beta2 == 0.9
     assert set(methods.parameters("clustergan")) < set(methods.parameters("simi-clustergan"))
+
+
+# -- inputs and outputs ------------------------------------------------------------------------------------------
+OUTPUTS = ("predict", "predict_proba", "transform")
+
+
+def outputs(model) -> list[str]:
+    return [m for m in OUTPUTS if hasattr(model, m)]
+
+
+@pytest.mark.parametrize("name", list(methods.METHODS))
+def test_inputs_of_any_array_type_and_dtype_give_numpy_outputs(name, fitted, digits):
+    model = fitted(name)
+    some = digits[:20]
+    read_only = some.numpy().copy()
+    read_only.flags.writeable = False
+    reversed_view = np.flip(np.flip(some.numpy(), 0).copy(), 0)  # negative strides
+    for method in outputs(model):
+        reference = getattr(model, method)(some)
+        assert isinstance(reference, np.ndarray) and reference.shape[0] == 20
+        for same in (some.numpy(), some.numpy().astype(np.float64), some.double(), some.tolist(), read_only,
+                     reversed_view):
+            assert np.array_equal(getattr(model, method)(same), reference), (method, type(same))
+    pixels = (some * 255).round().to(torch.uint8)  # uint8 reads as pixels / 255, as the data layer does
+    assert np.array_equal(model.predict(pixels), model.predict(pixels.float() / 255))
+    assert np.array_equal(model.predict(pixels.numpy()), model.predict(pixels.float() / 255))
+    for integers in (pixels.long(), pixels.numpy().astype(np.int32), pixels.bool()):
+        assert model.predict(integers).shape == (20,)
+
+
+@pytest.mark.parametrize("name", list(methods.METHODS))
+def test_fit_on_numpy_gives_the_same_model_and_leaves_the_global_generators_alone(name, fitted, digits):
+    random.seed(7)
+    np.random.seed(7)
+    torch.manual_seed(7)
+    states = random.getstate(), np.random.get_state(), torch.get_rng_state()
+    model = make(name).fit(digits.numpy().astype(np.float64))
+    assert random.getstate() == states[0]
+    assert all(np.array_equal(a, b) for a, b in zip(np.random.get_state(), states[1]))
+    assert torch.equal(torch.get_rng_state(), states[2])
+    assert np.array_equal(model.labels_, fitted(name).labels_)  # training itself still seeds from ``seed``
+
+
+def _with(images: torch.Tensor, value: float) -> torch.Tensor:
+    bad = images.clone()
+    bad[3, 0, 2, 5] = value
+    return bad
+
+
+@pytest.mark.parametrize("name", list(methods.METHODS))
+def test_bad_inputs_raise_a_clear_user_input_error_in_every_method(name, fitted, digits):
+    model = fitted(name)
+    some = digits[:20]
+    calls = {"fit": lambda X: make(name).fit(X), **{m: getattr(model, m) for m in outputs(model)}}
+    for method, call in calls.items():
+        for bad, match in [(_with(some, float("nan")), "NaN or inf"), (_with(some, float("inf")), "NaN or inf"),
+                           (_with(some, -float("inf")), "the first is sample 3"), (some[:0], "0 sample"),
+                           (some[0].flatten(), "2-D inputs"), (np.full((20, 64), "x"), "numeric inputs"),
+                           (some.to(torch.complex64), "Complex data"), (some[:, :, :, :0], "0 feature"),
+                           (lambda n, device: some[:n], "not an endless sampler" if name not in ("pfca", "dcan")
+                            or method != "fit" else None)]:
+            if match is None:
+                continue
+            with pytest.raises(UserInputError, match=match):
+                call(bad)
+        if method != "fit":  # a per-sample shape other than the fitted one, even with as many features
+            for other in (some.reshape(20, 64), some[:, :, :7], some.reshape(20, 1, 4, 16)):
+                with pytest.raises(UserInputError, match="per-sample shape"):
+                    call(other)
+    with pytest.raises(UserInputError, match="1 sample"):
+        make(name).fit(some[:1])
+    with pytest.raises(InputTypeError):  # a TypeError too, as scikit-learn has it
+        model.predict(np.array([[{"a": 1}] * 64], dtype=object).reshape(1, 1, 8, 8))
+    flat = some.reshape(20, 64)
+    with pytest.raises(UserInputError, match="X has 63 features, but .* is expecting 64 features as input"):
+        make(name).fit(flat).predict(flat[:, :63])
+    if isinstance(model, NeuralClusterer):  # the evaluation set is checked before training
+        with pytest.raises(UserInputError, match="per-sample shape"):
+            make(name).fit(some, eval_set=(flat, np.zeros(20, dtype=int)))
+
+
+@pytest.mark.parametrize("name", list(methods.METHODS))
+def test_one_feature_fits(name):
+    """What scikit-learn's check_fit2d_1feature asks (it also sets n_clusters=1, which no method takes)."""
+    X = torch.rand(30, 1, generator=torch.Generator().manual_seed(0))
+    model = make(name, **({"init": "random"} if name == "nmf" else {})).fit(X)
+    assert model.predict(X).shape == (30,) and model.n_features_in_ == 1
+
+
+@pytest.mark.parametrize("name", list(methods.METHODS))
+def test_every_method_raises_not_fitted_error_before_fit(name):
+    model = make(name)
+    methods_before_fit = [*OUTPUTS, "encode", "critic_values", "penultimate_features", "reconstruct"]
+    for method in [m for m in methods_before_fit if hasattr(model, m)]:
+        with pytest.raises(NotFittedError, match="not fitted"):
+            getattr(model, method)(torch.zeros(3, 4))
+    if hasattr(model, "generate"):
+        with pytest.raises(NotFittedError):
+            model.generate(0)
+    with pytest.raises(UserInputError):  # ours too: the CLI exits with code 2
+        model.predict(torch.zeros(3, 4))
+    assert not hasattr(model, "n_features_in_")
+
+
+@pytest.mark.parametrize("name", list(methods.METHODS))
+def test_every_fitted_estimator_pickles(name, fitted, digits):
+    model = fitted(name)
+    copy = pickle.loads(pickle.dumps(model))
+    for method in outputs(model):
+        assert np.array_equal(getattr(copy, method)(digits[:20]), getattr(model, method)(digits[:20]))
+
+
+SEQUENCE_PARAMETERS = [(name, f.name) for name, cls in methods.METHODS.items() if dataclasses.is_dataclass(cls)
+                       for f in dataclasses.fields(cls) if "Sequence" in str(f.type)]
+
+
+@pytest.mark.parametrize("name, parameter", SEQUENCE_PARAMETERS)
+def test_a_scalar_where_a_sequence_is_expected_is_refused(name, parameter, digits):
+    with pytest.raises(UserInputError, match=f"parameter {parameter} must be a sequence"):
+        make(name, **{parameter: 4}).fit(digits)

@@ -55,6 +55,36 @@ def test_figures_over_runs(results):
     assert plots.metric_over_training(results).axes
 
 
+def test_metric_against_compute_overlays_profiles_devices_and_the_paper():
+    def record(profile, device, seconds, acc, timed=True):
+        curve = [{"step": step, "acc": value, **({"seconds": t} if timed else {})}
+                 for step, t, value in zip((100, 200), seconds, acc)]
+        return {"method": "pfca", "variant": "PFCA", "dataset": "mnist", "profile": profile, "device": device,
+                "curve": curve, "metrics": {"acc": acc[-1]}, "wall_seconds": seconds[-1] + 5, "params": {}}
+
+    quick = [record("quick", "cpu: x86_64, 1 threads", (10, 20), (0.3, 0.4))]
+    committed = [record("long", "cpu: x86_64, 1 threads", (100, 200), (0.5, 0.8)),
+                 record("paper", "cuda: NVIDIA H200", (1, 2), (0.9, 0.95), timed=False)]
+    paper = report.paper_values(quick, [("pfca", "I")])
+    fig = plots.metric_over_training(quick, committed=committed, paper=paper)
+    by_step, by_time = fig.axes
+    labels = by_step.get_legend_handles_labels()[1]
+    assert labels == ["PFCA · quick, CPU, 1 thread", "PFCA · long, CPU, 1 thread", "PFCA · paper, NVIDIA H200"]
+    timed_lines = [list(line.get_xdata()) for line in by_time.get_lines() if len(line.get_xdata()) == 2
+                   and line.get_linestyle() != "--"]
+    assert timed_lines == [[10, 20], [100, 200]]
+    assert [list(c.get_offsets()[:, 0]) for c in by_time.collections] == [[7.0]]  # untimed: one point at its wall time
+    assert any(line.get_linestyle() == "--" and line.get_ydata()[0] == pytest.approx(paper[("mnist", "PFCA")])
+               for line in by_time.get_lines())
+
+
+def test_record_curves_keep_the_wall_clock_seconds():
+    record = runner.run("imsat", "digits", {"hidden": [8], "n_iterations": 4, "eval_every": 2, "batch_size": 32,
+                                           "progress": False}, seed=0)
+    assert [row["step"] for row in record["curve"]] == [2, 4]
+    assert 0 < record["curve"][0]["seconds"] < record["curve"][1]["seconds"]
+
+
 def test_compare_prints_mean_and_std_where_the_paper_does(results):
     runs = [{**r, "dataset": "mnist", "variant": "Dual-AAE", "metrics": {**r["metrics"], "modes": 10, "kl": 0.01}}
             for r in results.records[:2]]

@@ -56,6 +56,7 @@ def test_unknown_parameter_lists_the_valid_ones():
         runner.make_estimator("pfca", {"noise": 2})
 
 
+@pytest.mark.needs_data("mnist")
 def test_records_keep_the_data_options_of_training_and_evaluation():
     params = dict(n_iterations=2, batch_size=4, gmm_points=20, init_points=40, init_restarts=1, progress=False)
     record = runner.run("dcan", "mnist", params, dataset_options={"split": "test", "size": 14, "rows": 60},

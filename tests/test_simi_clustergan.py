@@ -3,6 +3,7 @@
 import math
 import statistics
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -118,7 +119,7 @@ def test_encoder_recovers_the_code_of_a_fixed_generator():
     ids = torch.arange(500) % 10
     samples = model.generate(ids)
     recovered = model.predict_proba(samples).argmax(1)
-    assert (recovered == ids).float().mean() >= 0.95
+    assert (recovered == ids.numpy()).mean() >= 0.95
 
 
 def test_simi_fits_predicts_and_generates(simi, digits):
@@ -126,11 +127,11 @@ def test_simi_fits_predicts_and_generates(simi, digits):
     assert labels.shape == (len(digits),) and labels.max() < 10
     assert simi.prior_model_.n_iter_ == 5 and simi.n_iter_ == 2
     proba = simi.predict_proba(digits.inputs[:20])
-    assert torch.allclose(proba.sum(1), torch.ones(20), atol=1e-5)
+    assert np.allclose(proba.sum(1), 1, atol=1e-5)
     assert simi.generate(torch.arange(10)).shape == (10, 1, 8, 8)
     path = simi.interpolate(3, 5, steps=6)
     assert path.shape == (6, 1, 8, 8)
-    assert not torch.equal(path[0], path[-1])
+    assert not np.array_equal(path[0], path[-1])
 
 
 def test_simi_reuses_a_fitted_prior(simi, digits):

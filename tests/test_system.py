@@ -38,13 +38,60 @@ def test_atomic_path_renames_on_success_and_removes_on_failure(tmp_path):
     assert path.read_text() == "{}" and sorted(p.name for p in path.parent.iterdir()) == ["record.json"]
 
 
-def test_atomic_writes_give_ordinary_permissions(tmp_path):
-    system.atomic_write_text(tmp_path / "a.txt", "é\n")
-    system.atomic_write_bytes(tmp_path / "b.bin", b"\x00\x01")
-    umask = os.umask(0)
-    os.umask(umask)
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_atomic_writes_give_ordinary_permissions(tmp_path, umask):
+    """Records and checkpoints get 0666 less the umask (0644 usually), not mkstemp's 0600."""
+    before = os.umask(umask)
+    try:
+        system.atomic_write_text(tmp_path / "a.txt", "é\n")
+        system.atomic_write_bytes(tmp_path / "b.bin", b"\x00\x01")
+        system.atomic_torch_save(tmp_path / "checkpoint.pt", {"step": 1})
+    finally:
+        os.umask(before)
     assert (tmp_path / "a.txt").read_text(encoding="utf-8") == "é\n" and (tmp_path / "b.bin").read_bytes() == b"\x00\x01"
-    assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o666 & ~umask
+    for name in ("a.txt", "b.bin", "checkpoint.pt"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o666 & ~umask, name
+
+
+WRITER = """
+import sys, time
+from advclust import system
+system.terminate_as_exit()
+with system.atomic_path(sys.argv[1]) as temporary:
+    temporary.write_text("half")
+    print("writing", flush=True)
+    time.sleep(120)
+"""
+
+
+def test_killed_writers_leave_no_temporary_files(tmp_path):
+    """SIGTERM unwinds the writer, which removes its temporary file; what SIGKILL leaves is removed by the next
+    write to that file."""
+    import signal
+    import subprocess
+    import sys
+
+    writers = {sig: subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path / f"{sig.name}.json")],
+                                     stdout=subprocess.PIPE, text=True, cwd=system.REPO_ROOT)
+               for sig in (signal.SIGTERM, signal.SIGKILL)}
+    for sig, writer in writers.items():
+        assert writer.stdout.readline() == "writing\n"
+        writer.send_signal(sig)
+        writer.wait(timeout=60)
+        writer.stdout.close()
+    assert writers[signal.SIGTERM].returncode == 128 + signal.SIGTERM
+    assert [p.name for p in tmp_path.iterdir()] == [p.name for p in tmp_path.glob(".SIGKILL.json.*.tmp")] != []
+    system.atomic_write_text(tmp_path / "SIGKILL.json", "{}")
+    assert [p.name for p in tmp_path.iterdir()] == ["SIGKILL.json"]
+
+
+def test_writable_folder_is_created_and_probed(tmp_path):
+    assert system.writable_folder(tmp_path / "a" / "b") == tmp_path / "a" / "b"
+    (tmp_path / "file").write_text("")
+    with pytest.raises(UserInputError, match="is not a folder"):
+        system.writable_folder(tmp_path / "file", "--out")
+    with pytest.raises(UserInputError, match="cannot write in --out"):
+        system.writable_folder("/proc/advclust-records", "--out")
 
 
 def test_resolve_device():

@@ -1,5 +1,6 @@
-"""The shared training pieces: batch streams and their checks (devices and atomic writes: test_system)."""
+"""The shared training pieces: batch streams and their checks, checkpoints (devices and atomic writes: test_system)."""
 
+import pandas as pd
 import pytest
 import torch
 
@@ -22,3 +23,77 @@ def test_tensor_batches_cover_each_epoch_once():
 def test_fit_rejects_what_is_neither_tensor_nor_sampler():
     with pytest.raises(UserInputError, match="tensor of inputs or a sampler"):
         training.batches_for([[0.0, 1.0]], 2, torch.device("cpu"))
+
+
+# --- checkpoints: plain data, tied to their run, invisible in the history ------------------------------------------
+
+SMALL = dict(n_clusters=3, noise_dim=0, hidden=(8, 8, 8), batch_size=16, n_critic=1, progress=False)
+
+
+def _pfca(**changes):
+    from advclust.methods import PFCA
+
+    return PFCA(**{**SMALL, "n_iterations": 4, "log_every": 2, **changes})
+
+
+class _Payload:
+    """Unpickling this would create a file: what a crafted checkpoint does."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+def test_resume_reads_plain_data_only_and_never_runs_a_checkpoints_code(tmp_path, one_thread):
+    inputs = torch.randn(40, 2, generator=torch.Generator().manual_seed(0))
+    _pfca(checkpoint_dir=str(tmp_path / "good")).fit(inputs)
+    state = torch.load(tmp_path / "good" / training.CHECKPOINT_NAME, weights_only=True)  # tensors and lists only
+    assert isinstance(state["rng"]["torch"], torch.Tensor) and isinstance(state["rng"]["numpy"][1], list)
+    marker = tmp_path / "pwned"
+    torch.save({"step": 1, "payload": _Payload(marker)}, tmp_path / training.CHECKPOINT_NAME)
+    with pytest.raises(UserInputError, match="cannot read checkpoint"):
+        _pfca(checkpoint_dir=str(tmp_path)).fit(inputs)
+    assert not marker.exists()
+
+
+def test_resume_refuses_another_runs_checkpoint_naming_what_differs(tmp_path, one_thread):
+    inputs = torch.randn(40, 2, generator=torch.Generator().manual_seed(0))
+    _pfca(checkpoint_dir=str(tmp_path)).fit(inputs)
+    for changes, other, differs in [
+        ({}, inputs + 1, "input_fingerprint"),  # same shape, other data (MNIST and Fashion-MNIST)
+        ({}, inputs[:30], "input_length"),
+        ({"seed": 1}, inputs, "seed is 0 there, 1 here"),
+    ]:
+        with pytest.raises(UserInputError, match=differs):
+            _pfca(checkpoint_dir=str(tmp_path), **changes).fit(other)
+    with training.checkpoint_labels(dataset="fashion-mnist"):
+        with pytest.raises(UserInputError, match="dataset is None there, 'fashion-mnist' here"):
+            _pfca(checkpoint_dir=str(tmp_path)).fit(inputs)
+
+
+def test_checkpoints_leave_the_history_as_an_uninterrupted_run_logs_it(tmp_path, one_thread):
+    """Saving every 3 steps adds no history rows; stopping at step 7 and resuming (from step 6, with the losses of
+    steps 5-6 carried in the checkpoint) logs the very rows of a run that never stopped."""
+    inputs = torch.randn(40, 2, generator=torch.Generator().manual_seed(0))
+    options = dict(n_iterations=10, log_every=4)
+    straight = _pfca(**options).fit(inputs).history_
+
+    stopped = _pfca(**options, checkpoint_dir=str(tmp_path), checkpoint_every=3)
+    original = type(stopped).train_step
+
+    def train_step(self, batches, step):
+        if step == 7:
+            raise KeyboardInterrupt
+        return original(self, batches, step)
+
+    type(stopped).train_step = train_step
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            stopped.fit(inputs)
+    finally:
+        type(stopped).train_step = original
+    resumed = _pfca(**options, checkpoint_dir=str(tmp_path), checkpoint_every=3).fit(inputs)
+    assert resumed.resumed_from_ == 6
+    pd.testing.assert_frame_equal(resumed.history_.drop(columns="seconds"), straight.drop(columns="seconds"))

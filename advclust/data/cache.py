@@ -50,13 +50,18 @@ def cache_dir(root: Path) -> Path:
     return Path.home() / ".cache" / "advclust" / tag
 
 
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    """SHA-256 hex digest of a file, read in chunks."""
-    digest = hashlib.sha256()
+def file_digest(path: Path, algorithm: str = "sha256", chunk: int = 1 << 20) -> str:
+    """Hex digest of a file (``sha256``, ``md5``, ...), read in chunks."""
+    digest = hashlib.new(algorithm)
     with open(path, "rb") as handle:
         while block := handle.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 hex digest of a file."""
+    return file_digest(path, "sha256")
 
 
 def _fingerprint(sources: Sequence[Path]) -> list[list]:

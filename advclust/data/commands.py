@@ -2,12 +2,14 @@
 
 ``data list`` shows every dataset, whether it is available under the data root,
 where it comes from and its size on disk; ``data check [NAME]`` verifies
-checksums and loads (exit 1 when something checked is missing or corrupted;
-without NAME, missing sets are only listed and only corruption fails);
-``data fetch NAME`` downloads (online only); ``features extract`` writes a
-ResNet feature cache. Bad names raise :class:`~advclust.errors.UserInputError`
-and missing data :class:`~advclust.data.DataNotFoundError`, which the CLI turns
-into exit code 2 with the message.
+checksums and loads, naming every damaged or missing file (exit 1 when the root
+does not exist, or something checked is missing or damaged; without NAME,
+wholly absent sets are only listed, and any damaged file fails); ``data fetch
+NAME...`` downloads what is missing and checks it (online only); ``features
+extract`` writes a ResNet feature cache. Bad names raise
+:class:`~advclust.errors.UserInputError` and missing data
+:class:`~advclust.data.DataNotFoundError`, which the CLI turns into exit code 2
+with the message.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from pathlib import Path
 from advclust.data import DataNotFoundError, data_root, load, names, spec
 from advclust.data.cache import cache_dir
 from advclust.data.features import DEVICES, FEATURE_MODELS, extract_to_cache
-from advclust.data.sources import DataCorruptedError, fetch, sources_of, verify_checksums
+from advclust.data.sources import (
+    SOURCES, DataCorruptedError, describe_root, fetch_command, fetch_datasets, file_sources, problems, sources_of,
+)
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
@@ -31,12 +35,12 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     listing = data_sub.add_parser("list", help="every dataset, whether it is available, origin and size")
     listing.add_argument("--root", help=root_help)
     listing.set_defaults(func=cmd_list)
-    check = data_sub.add_parser("check", help="verify checksums, shapes and class counts of what is present")
+    check = data_sub.add_parser("check", help="verify checksums, shapes and class counts; name every damaged file")
     check.add_argument("name", nargs="?", help="one dataset (default: all)")
     check.add_argument("--root", help=root_help)
     check.set_defaults(func=cmd_check)
-    fetch_parser = data_sub.add_parser("fetch", help="download a dataset into the data root (needs network)")
-    fetch_parser.add_argument("name")
+    fetch_parser = data_sub.add_parser("fetch", help="download datasets into the data root, checked (needs network)")
+    fetch_parser.add_argument("name", nargs="+", help="datasets to fetch, e.g. mnist fashion-mnist usps orl")
     fetch_parser.add_argument("--root", help=root_help)
     fetch_parser.set_defaults(func=cmd_fetch)
 
@@ -56,11 +60,13 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _availability(name: str, root: Path) -> tuple[str, int]:
-    sources = sources_of(name)
-    if not spec(name).needs_root or not any(source.files for source in sources):
+    sources = file_sources(name)
+    if not spec(name).needs_root or not sources:
         return "yes (no files)", 0
     present = [source for source in sources if source.present(root)]
-    return ("yes" if present else "no"), sum(source.bytes_on_disk(root) for source in present)
+    if not present:
+        return ("incomplete" if any(s.state(root) == "incomplete" for s in sources) else "no"), 0
+    return "yes", sum(source.bytes_on_disk(root) for source in present)
 
 
 def _megabytes(size: int) -> str:
@@ -82,11 +88,16 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def check_dataset(name: str, root: Path) -> tuple[str, str]:
-    """``("ok" | "missing" | "corrupt", detail)`` for one dataset: checksums first, then a full load."""
+    """``("ok" | "missing" | "corrupt", detail)`` for one dataset: checksums of every file first, then a full load.
+
+    A corrupt dataset's detail names each damaged or missing file on its own line.
+    """
+    status, lines = problems(name, root)
+    if status == "damaged":
+        return "corrupt", "\n".join(lines)
+    if status == "missing":
+        return "missing", "not found; searched " + "; ".join(lines) + f". Fetch: {fetch_command(name, root)}"
     try:
-        for source in sources_of(name):
-            if source.files and source.present(root):
-                verify_checksums(source, root)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             dataset = load(name, root=root) if spec(name).needs_root else load(name)
@@ -99,36 +110,48 @@ def check_dataset(name: str, root: Path) -> tuple[str, str]:
         f", class counts {counts}" if counts and len(counts) <= 10 else "")
 
 
+def missing_root(root: Path) -> str:
+    """What was searched when the data root itself does not exist."""
+    folders = dict.fromkeys(str(root / name.split("/")[0]) for source in SOURCES.values() for name in source.files)
+    return (f"data root {describe_root(root)} does not exist (the root is --root if given, else $ADVCLUST_DATA, "
+            "else ./data).\nSearched:\n  " + "\n  ".join([str(root), *folders]))
+
+
 def cmd_check(args: argparse.Namespace) -> int:
-    """Check one dataset (exit 1 unless it is ok) or all (exit 1 only if something is corrupted)."""
+    """Check one dataset (exit 1 unless it is ok) or all (exit 1 if any file is damaged); exit 1 for a missing root."""
     root = data_root(args.root)
     selected = [spec(args.name).name] if args.name else names()
+    if not root.is_dir():
+        print(missing_root(root))
+        return 1
     statuses = []
     for name in selected:
         status, detail = check_dataset(name, root)
         statuses.append(status)
-        print(f"{name:<20} {status:<8} {detail}")
+        first, *rest = detail.splitlines() or [""]
+        print(f"{name:<20} {status:<8} {first}")
+        for line in rest:
+            print(f"{'':<30}{line}")
     if args.name:
         return 0 if statuses == ["ok"] else 1
     return 1 if "corrupt" in statuses else 0
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    """Download a dataset's source files (offline this raises a DataNotFoundError saying why)."""
+    """Download what the named datasets need and is missing, then check it; one error lists every failure."""
     root = data_root(args.root)
-    entry = spec(args.name)
-    sources = [source for source in sources_of(entry.name) if source.files]
-    if not entry.needs_root or not sources:
-        print(f"{entry.name} needs no files ({entry.description}); nothing to fetch")
-        return 0
-    if any(source.present(root) for source in sources):
-        print(f"{entry.name} is already present under {root}")
-        return 0
-    fetchable = [source for source in sources if source.fetch is not None]
-    if not fetchable:
-        raise DataNotFoundError(f"{entry.name} cannot be downloaded automatically; origin: {sources[0].origin}")
-    fetch(fetchable[0], root)
-    print(f"fetched {fetchable[0].title} into {root}")
+    selected = list(dict.fromkeys(spec(name).name for name in args.name))
+    before = {name: problems(name, root)[0] for name in selected if spec(name).needs_root and file_sources(name)}
+    failed = fetch_datasets(before, root)
+    for name in selected:
+        if name not in before:
+            print(f"{name} needs no files ({spec(name).description}); nothing to fetch")
+        elif name not in failed:
+            done = "is already present under" if before[name] == "ok" else "fetched into"
+            print(f"{name} {done} {root} (checksums verified)")
+    if failed:
+        raise DataNotFoundError(f"could not fetch {len(failed)} dataset(s) into {describe_root(root)}:\n" + "\n".join(
+            f"- {name}: {why}" for name, why in failed.items()))
     return 0
 
 

@@ -24,6 +24,7 @@ import torch.nn.functional as F
 
 from advclust.data import Dataset, data_root, register
 from advclust.data.cache import cached
+from advclust.data.checksums import known_digests
 from advclust.data.sources import (
     DataCorruptedError, Source, add_source, check_counts, require, verify_checksums,
 )
@@ -197,19 +198,21 @@ MNIST_COUNTS = {
 }
 FASHION_COUNTS = {"train": (6000,) * 10, "test": (1000,) * 10}
 
+#: Mirrors of the official gzipped IDX files (torchvision's, tried in turn).
+MNIST_MIRRORS = ("https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/")
+FASHION_MIRRORS = ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",)
+
+
+def _idx_urls(folder: str, mirrors: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    return {name: tuple(f"{mirror}{name.rsplit('/', 1)[1]}.gz" for mirror in mirrors) for name in _idx_files(folder)}
+
+
 MNIST = add_source(Source(
     key="mnist", title="MNIST", files=_idx_files("MNIST"),
     origin="torchvision.datasets.MNIST (LeCun, Cortes & Burges); raw IDX files",
     size="70,000 grey 28x28 digits (60k train + 10k test), 55 MB",
     datasets=("mnist", "artifact-mnist", "mnist-imbalanced-1", "mnist-imbalanced-3"),
-    fetch=_fetch_torchvision("MNIST"),
-    # The official raw files (their md5s are the published ones); checked before first use.
-    sha256={
-        "MNIST/raw/train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
-        "MNIST/raw/train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
-        "MNIST/raw/t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
-        "MNIST/raw/t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
-    },
+    urls=_idx_urls("MNIST", MNIST_MIRRORS), sha256=known_digests(_idx_files("MNIST")),
 ))
 
 FASHION_MNIST = add_source(Source(
@@ -217,13 +220,7 @@ FASHION_MNIST = add_source(Source(
     origin="torchvision.datasets.FashionMNIST (Xiao, Rasul & Vollgraf, Zalando; MIT licence)",
     size="70,000 grey 28x28 clothing images (60k train + 10k test), 55 MB",
     datasets=("fashion-mnist",),
-    fetch=_fetch_torchvision("FashionMNIST"),
-    sha256={
-        "FashionMNIST/raw/train-images-idx3-ubyte": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
-        "FashionMNIST/raw/train-labels-idx1-ubyte": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
-        "FashionMNIST/raw/t10k-images-idx3-ubyte": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
-        "FashionMNIST/raw/t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
-    },
+    urls=_idx_urls("FashionMNIST", FASHION_MIRRORS), sha256=known_digests(_idx_files("FashionMNIST")),
 ))
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import torch
 
 from advclust.data import Dataset, data_root, register
+from advclust.data.checksums import MD5, known_digests
 from advclust.data.images import image_dataset, load_split, read_guarded
 from advclust.data.sources import DataCorruptedError, Source, add_source
 from advclust.metrics import uniformity_index
@@ -40,19 +41,15 @@ def _read_usps(root: Path, part: str) -> tuple[torch.Tensor, torch.Tensor]:
     return images, labels
 
 
-def _fetch_usps(root: Path) -> None:
-    import torchvision
-
-    for train in (True, False):
-        torchvision.datasets.USPS(str(Path(root) / "USPS"), train=train, download=True)
-
-
+USPS_FILES = ("USPS/usps.bz2", "USPS/usps.t.bz2")
 USPS = add_source(Source(
-    key="usps", title="USPS", files=("USPS/usps.bz2", "USPS/usps.t.bz2"),
+    key="usps", title="USPS", files=USPS_FILES,
     origin="torchvision.datasets.USPS (LIBSVM's bz2 copies of Hull 1994)",
     size="9,298 grey 16x16 digits (7,291 train + 2,007 test), 2 MB compressed",
     datasets=("usps", *USPS_VARIANTS),
-    fetch=_fetch_usps,
+    urls={name: (f"https://www.csie.ntu.edu.tw/~cjlin/libsvmtools/datasets/multiclass/{name.split('/')[1]}",)
+          for name in USPS_FILES},
+    sha256=known_digests(USPS_FILES), md5=known_digests(USPS_FILES, MD5),
 ))
 
 

@@ -2,13 +2,16 @@
 
 Constructor: hyperparameters only. ``fit(X)`` learns and sets ``labels_``;
 ``predict(X)`` and ``fit_predict(X)`` return cluster labels,
-``predict_proba(X)`` the posterior (a CPU tensor) where the method has one;
+``predict_proba(X)`` the posterior where the method has one;
 ``transform(X)`` the latent code and ``encode(X)`` an :class:`Encoding`
 where the method encodes; ``generate(clusters, *, n, seed)`` where it
 generates; learned state ends with ``_``; ``history_`` is a DataFrame of
 losses and evaluation metrics by step. The neural methods share one set of
 run-control parameters (:class:`NeuralClusterer`) and ``architecture="auto"``
 (:func:`advclust.nets.architecture_for`).
+
+Inputs and outputs: every method reads its inputs through :func:`check_inputs` (tensors, NumPy arrays or
+nested lists; rows of flat features or images (N, C, H, W)), and every public output is a NumPy array.
 """
 
 from __future__ import annotations
@@ -24,10 +27,11 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.utils import TransformerTags
 from torch import nn
 
 from advclust import metrics, nets, training
-from advclust.errors import UserInputError, check_choice
+from advclust.errors import InputTypeError, NotFittedError, UserInputError, check_choice
 
 #: Batch size used when predicting, independent of the training batch size.
 PREDICT_BATCH = 4096
@@ -51,9 +55,84 @@ def check_param(name: str, value: Any, kind: str, low: float | None = None, high
         raise UserInputError(f"parameter {name} must be <= {high}, got {value!r}")
 
 
+def check_sequence(name: str, value: Any, kind: str = "int", low: float | None = 1, high: float | None = None,
+                   length: int | None = None) -> None:
+    """Raise :class:`UserInputError` unless ``value`` is a sequence (list, tuple, 1-D array) of ``kind`` within range.
+
+    A scalar is refused, not read as one element: ``hidden=4`` says neither "one layer of 4" nor "4 layers".
+    """
+    if isinstance(value, (str, bytes)) or not (isinstance(value, Sequence) or (
+            isinstance(value, np.ndarray) and value.ndim == 1)):
+        raise UserInputError(f"parameter {name} must be a sequence such as (64,) or [64, 64], got {value!r}")
+    if length is not None and len(value) != length:
+        raise UserInputError(f"parameter {name} must have {length} elements, got {value!r}")
+    for item in value:
+        check_param(name, item, kind, low, high)
+
+
+def check_inputs(X: Any, who: str, shape: tuple[int, ...] | None = None, min_samples: int = 1) -> torch.Tensor:
+    """``X`` as a float32 tensor (on its own device if it was a tensor), or a clear :class:`UserInputError`.
+
+    Takes tensors, NumPy arrays and nested sequences of numbers; uint8 is read as pixels (divided by 255, as
+    the data layer does), other integers, booleans and floats are cast. Refused: samplers, non-numbers,
+    fewer than 2 dimensions (rows of features, or images), fewer than ``min_samples`` rows, zero features,
+    NaN or infinite values, and a per-sample shape other than ``shape`` (the one fitted) when given.
+    """
+    if callable(X) and not isinstance(X, (torch.Tensor, np.ndarray)):
+        raise UserInputError(f"{who} needs a finite tensor or array of inputs here, not an endless sampler")
+    if isinstance(X, torch.Tensor):
+        X = X.detach()
+        if X.is_complex():
+            raise UserInputError(f"Complex data not supported: {who} needs real-valued inputs")
+        X = X.div(255.0) if X.dtype == torch.uint8 else X.to(torch.float32)
+    else:
+        if hasattr(X, "toarray"):  # scipy.sparse
+            raise UserInputError(f"{who} needs dense inputs; sparse data is not supported (use X.toarray())")
+        try:
+            array = np.asarray(X)
+        except ValueError as error:  # ragged nested lists
+            raise UserInputError(f"{who} needs inputs of one shape: {error}") from error
+        if array.dtype.kind == "c":
+            raise UserInputError(f"Complex data not supported: {who} needs real-valued inputs")
+        if array.dtype.kind not in "biuf":
+            try:
+                array = array.astype(np.float32)  # object arrays of numbers; strings and the like fail here
+            except (TypeError, ValueError) as error:
+                raise InputTypeError(f"{who} needs numeric inputs (a tensor, an array or nested lists of numbers): "
+                                     f"{error}") from error
+        pixels = array.dtype == np.uint8
+        with np.errstate(over="ignore"):  # beyond float32's range: inf, refused below
+            array = array.astype(np.uint8 if pixels else np.float32, order="C", copy=False)
+        X = torch.from_numpy(array if array.flags.writeable else array.copy())  # no copy of a writable array
+        X = X.div(255.0) if pixels else X
+    if X.dim() < 2:
+        raise UserInputError(f"{who} needs 2-D inputs (samples, features) or images (samples, C, H, W); got a "
+                             f"{X.dim()}-D array of shape {tuple(X.shape)} (reshape(-1, 1) for one feature, "
+                             "reshape(1, -1) for one sample)")
+    if len(X) < max(min_samples, 1):  # scikit-learn's wording, here and below
+        raise UserInputError(f"Found array with {len(X)} sample(s) (shape={tuple(X.shape)}) while a minimum of "
+                             f"{max(min_samples, 1)} is required by {who}")
+    if X[0].numel() == 0:
+        raise UserInputError(f"Found array with 0 feature(s) (shape={tuple(X.shape)}) while a minimum of 1 is "
+                             f"required by {who}")
+    if shape is not None and tuple(X.shape[1:]) != tuple(shape):
+        given, fitted = math.prod(X.shape[1:]), math.prod(shape)
+        if X.dim() == 2 and len(shape) == 1:  # scikit-learn's wording
+            raise UserInputError(f"X has {given} features, but {who} is expecting {fitted} features as input")
+        raise UserInputError(f"inputs have per-sample shape {tuple(X.shape[1:])} ({given} features), but {who} was "
+                             f"fitted on per-sample shape {tuple(shape)} ({fitted} features)")
+    finite = torch.isfinite(X)
+    if not bool(finite.all()):
+        bad = (~finite).reshape(len(X), -1).any(1)
+        raise UserInputError(f"{who} needs finite inputs; {int(bad.sum())} of {len(X)} samples hold NaN or inf "
+                             f"values, or values beyond float32's range (the first is sample "
+                             f"{int(bad.nonzero()[0, 0])})")
+    return X
+
+
 @dataclass(frozen=True)
 class Encoding:
-    """What ``encode(X)`` returns in every method that encodes: CPU tensors, one row per input.
+    """What ``encode(X)`` returns in every method that encodes: NumPy arrays, one row per input.
 
     ``latent``: the latent code, what ``transform`` returns (DCAN: z; ClusterGAN: (z_n, softmax z_M);
     Dual-AAE: (q(y|x), h, z); PFCA and IMSAT, which have no encoder: the classifier's logits).
@@ -61,22 +140,55 @@ class Encoding:
     ``noise``: ClusterGAN's z_n, Dual-AAE's z. A part the method does not have is None.
     """
 
-    latent: torch.Tensor
-    posterior: torch.Tensor | None = None
-    style: torch.Tensor | None = None
-    noise: torch.Tensor | None = None
+    latent: np.ndarray
+    posterior: np.ndarray | None = None
+    style: np.ndarray | None = None
+    noise: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, **parts: torch.Tensor | None) -> Encoding:
+        """An encoding from tensors (each converted to NumPy)."""
+        return cls(**{name: None if part is None else part.cpu().numpy() for name, part in parts.items()})
 
 
 class Clusterer(ClusterMixin, BaseEstimator):
-    """What every method shares, neural or classical: ``labels_`` after ``fit``, ``fit_predict`` and the one
-    ``evaluate``."""
+    """What every method shares, neural or classical: ``labels_`` after ``fit``, ``fit_predict``, the one
+    ``evaluate`` and the one input check.
 
-    def fit_predict(self, X: torch.Tensor, y: Any = None, **fit_options: Any) -> np.ndarray:
+    ``data_shape_`` is the per-sample shape of the inputs fitted on (set by ``fit``, before a neural method's
+    first evaluation); every later input must have it, and without it the estimator is not fitted
+    (:class:`~advclust.errors.NotFittedError`).
+    """
+
+    def fit_predict(self, X: Any, y: Any = None, **fit_options: Any) -> np.ndarray:
         return self.fit(X, **fit_options).labels_
 
-    def evaluate(self, X: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
+    def evaluate(self, X: Any, y: Any) -> dict[str, float]:
         """ACC (Hungarian), purity, NMI and ARI of the predicted clusters against labels ``y``."""
         return metrics.clustering_scores(y, self.predict(X))
+
+    def fit_inputs(self, X: Any) -> torch.Tensor:
+        """``fit``'s inputs, checked (:func:`check_inputs`; at least 2 samples) and converted."""
+        return check_inputs(X, type(self).__name__, min_samples=2)
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "data_shape_")
+
+    def check_fitted(self) -> None:
+        if not hasattr(self, "data_shape_"):
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit first")
+
+    def inputs(self, X: Any) -> torch.Tensor:
+        """Inputs after ``fit``, checked (:func:`check_inputs`, the fitted per-sample shape) and converted."""
+        self.check_fitted()
+        return check_inputs(X, type(self).__name__, shape=self.data_shape_)
+
+    @property
+    def n_features_in_(self) -> int:
+        """Numbers per fitted input (scikit-learn's name); absent before ``fit``."""
+        if not hasattr(self, "data_shape_"):
+            raise AttributeError("n_features_in_ is set by fit")
+        return math.prod(self.data_shape_)
 
 
 #: Makes a method class an estimator whose ``__init__`` is built from its annotated fields (scikit-learn reads
@@ -130,6 +242,9 @@ class NeuralClusterer(Clusterer):
     #: Key of the method's networks in :data:`advclust.nets.ARCHITECTURES`.
     network_family = ""
 
+    #: Whether ``fit`` takes an endless sampler ``sampler(n, device) -> inputs`` (synthetic data) as well.
+    fits_sampler = False
+
     def validate_params(self) -> None:
         """Check the common parameters; subclasses extend this with their own."""
         check_param("n_iterations", self.n_iterations, "int", 1)
@@ -139,8 +254,7 @@ class NeuralClusterer(Clusterer):
         check_param("eval_every", self.eval_every, "int", 0)
         check_param("checkpoint_every", self.checkpoint_every, "int", 0)
         check_param("progress", self.progress, "bool")
-        for step in self.snapshot_steps:
-            check_param("snapshot_steps", step, "int", 1, self.n_iterations)
+        check_sequence("snapshot_steps", self.snapshot_steps, "int", 1, self.n_iterations)
         training.resolve_device(self.device)
         check_choice("architecture", self.architecture, nets.architecture_names(self.network_family))
 
@@ -157,31 +271,45 @@ class NeuralClusterer(Clusterer):
     def optimizers_(self) -> dict[str, torch.optim.Optimizer]:
         raise NotImplementedError
 
-    def predict_proba(self, X: torch.Tensor) -> torch.Tensor:
+    def predict_proba(self, X: Any) -> np.ndarray:
         raise NotImplementedError
 
     # -- the contract --------------------------------------------------------
-    def fit(self, X: torch.Tensor | Callable, y: Any = None,
-            eval_set: tuple[torch.Tensor, torch.Tensor] | None = None,
+    def fit(self, X: Any, y: Any = None, eval_set: tuple[Any, Any] | None = None,
             callbacks: Sequence[Callable[[NeuralClusterer, int], None]] = ()) -> NeuralClusterer:
-        """Learn from inputs ``X`` (a tensor, or an endless sampler); ``y`` is ignored.
+        """Learn from inputs ``X`` (see :func:`check_inputs`; PFCA and DCAN also take an endless sampler);
+        ``y`` is ignored. The global random generators are left as they were found.
 
         ``eval_set=(inputs, labels)`` is scored every ``eval_every`` steps for the history only.
         ``labels_`` is then the cluster of each input of ``X``, or None when ``X`` is a sampler.
         """
+        sampler = self.fits_sampler and callable(X) and not isinstance(X, (torch.Tensor, np.ndarray))
+        X = X if sampler else self.fit_inputs(X)
         self.validate_params()
-        self.fit_networks(X, eval_set=eval_set, callbacks=callbacks)
-        self.labels_ = self.predict(X) if isinstance(X, torch.Tensor) else None
+        if eval_set is not None and not sampler:
+            eval_set = (check_inputs(eval_set[0], type(self).__name__, shape=tuple(X.shape[1:])), eval_set[1])
+        with training.global_rng_kept():
+            self.fit_networks(X, eval_set=eval_set, callbacks=callbacks)
+            self.labels_ = None if sampler else self.predict(X)
         return self
+
+    def fit_transform(self, X: Any, y: Any = None, **fit_options: Any) -> np.ndarray:
+        """``fit(X)``, then the latent code of ``X`` (:meth:`transform`)."""
+        return self.fit(X, **fit_options).transform(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags = TransformerTags(preserves_dtype=["float32"])  # every output is float32
+        return tags
 
     def fit_networks(self, X: torch.Tensor | Callable, eval_set: tuple[torch.Tensor, torch.Tensor] | None = None,
                      callbacks: Sequence[Callable[[NeuralClusterer, int], None]] = ()) -> None:
         """The training part of ``fit`` (parameters already checked); methods with extra steps extend it."""
         training.train(self, X, eval_set=eval_set, callbacks=callbacks)
 
-    def predict(self, X: torch.Tensor) -> np.ndarray:
+    def predict(self, X: Any) -> np.ndarray:
         """Cluster label of each input: the argmax of the posterior."""
-        return self.predict_proba(X).argmax(dim=1).cpu().numpy()
+        return self.predict_proba(X).argmax(axis=1)
 
     @property
     def history_(self) -> pd.DataFrame:
@@ -226,9 +354,9 @@ class NeuralClusterer(Clusterer):
             setattr(self, f"{name}_", module)
 
     def _batched(self, function: Callable[[torch.Tensor], torch.Tensor], X: torch.Tensor) -> torch.Tensor:
-        """Apply ``function`` to ``X`` in evaluation mode, in device-sized batches, without gradients."""
-        if not hasattr(self, "device_"):
-            raise RuntimeError(f"{type(self).__name__} is not fitted yet; call fit first")
+        """Apply ``function`` to the checked tensor ``X`` in evaluation mode, in device-sized batches, without
+        gradients; a CPU tensor."""
+        self.check_fitted()
         modules = list(self.modules_().values())
         modes = [m.training for m in modules]
         for m in modules:
@@ -240,4 +368,8 @@ class NeuralClusterer(Clusterer):
         finally:
             for m, mode in zip(modules, modes):
                 m.train(mode)
-        return torch.cat(outputs)
+        return torch.cat(outputs).cpu()
+
+    def _outputs(self, function: Callable[[torch.Tensor], torch.Tensor], X: Any) -> np.ndarray:
+        """``function`` of the inputs ``X`` (checked by :meth:`inputs`), batched as :meth:`_batched`, as NumPy."""
+        return self._batched(function, self.inputs(X)).numpy()

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from advclust import training
 from advclust.errors import UserInputError, check_choice
 from advclust.methods.base import Clusterer, check_param
 
@@ -27,12 +28,10 @@ from advclust.methods.base import Clusterer, check_param
 NEIGHBOUR_CHUNK = 2048
 
 
-def as_matrix(X: torch.Tensor | np.ndarray) -> np.ndarray:
-    """Inputs as a float32 (N, D) array: images and other shapes are flattened."""
-    if callable(X) and not isinstance(X, (torch.Tensor, np.ndarray)):
-        raise UserInputError("classical baselines need a finite tensor of inputs, not an endless sampler")
-    array = X.detach().cpu().numpy() if isinstance(X, torch.Tensor) else np.asarray(X)
-    return np.ascontiguousarray(array.reshape(len(array), -1), dtype=np.float32)
+def as_matrix(X: torch.Tensor) -> np.ndarray:
+    """Checked inputs (:func:`~advclust.methods.base.check_inputs`) as a float32 (N, D) array: images and other
+    shapes are flattened."""
+    return np.ascontiguousarray(X.cpu().numpy().reshape(len(X), -1))
 
 
 def nearest_labels(points: np.ndarray, reference: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -65,17 +64,17 @@ class SklearnClusterer(Clusterer):
     def predict_matrix(self, array: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def check_inputs(self, array: np.ndarray) -> None:
+    def check_values(self, array: np.ndarray) -> None:
         """Refuse inputs the method cannot take (NMF: negative values)."""
 
-    def fit(self, X: torch.Tensor | np.ndarray, y: Any = None,
-            eval_set: tuple[torch.Tensor, torch.Tensor] | None = None,
+    def fit(self, X: Any, y: Any = None, eval_set: tuple[Any, Any] | None = None,
             callbacks: Sequence[Callable[[SklearnClusterer, int], None]] = ()) -> SklearnClusterer:
         """Fit on ``X`` (or a ``fit_samples`` subset) and label every input of ``X`` (``labels_``);
-        ``y`` and ``eval_set`` are ignored."""
+        ``y`` and ``eval_set`` are ignored. The global random generators are left as they were found."""
+        X = self.fit_inputs(X)
         self.validate_params()
         array = as_matrix(X)
-        self.check_inputs(array)
+        self.check_values(array)
         if len(array) < self.n_clusters:
             raise UserInputError(f"{type(self).__name__} needs at least n_clusters={self.n_clusters} inputs, got {len(array)}")
         points = array
@@ -83,25 +82,27 @@ class SklearnClusterer(Clusterer):
             rows = np.random.default_rng(self.seed).choice(len(array), self.fit_samples, replace=False)
             points = array[np.sort(rows)]
         self.device_ = torch.device("cpu")
-        self.estimator_ = self.make_estimator().fit(points)
+        with training.global_rng_kept():
+            self.estimator_ = self.make_estimator().fit(points)
         if not self.inductive:  # kept to label other points by their nearest fitted neighbour
-            self.fit_points_, self.fit_labels_ = points, self.estimator_.labels_
+            self.fit_points_, self.fit_labels_ = points, self.estimator_.labels_.astype(np.int64)
         self.n_fit_samples_ = len(points)
+        if hasattr(self.estimator_, "n_iter_"):
+            self.n_iter_ = self.estimator_.n_iter_
         self.history_ = pd.DataFrame()
-        self.labels_ = self.predict(array)
+        self.data_shape_ = tuple(X.shape[1:])
+        self.labels_ = self.predict(X)
         for callback in callbacks:
             callback(self, 1)
         return self
 
-    def predict(self, X: torch.Tensor | np.ndarray) -> np.ndarray:
+    def predict(self, X: Any) -> np.ndarray:
         """Cluster label of each input (nearest fitted point's label for transductive methods)."""
-        if not hasattr(self, "estimator_"):
-            raise RuntimeError(f"{type(self).__name__} is not fitted yet; call fit first")
-        array = as_matrix(X)
+        array = as_matrix(self.inputs(X))
         if self.inductive:
-            return self.predict_matrix(array)
+            return self.predict_matrix(array).astype(np.int64)
         if array.shape == self.fit_points_.shape and np.array_equal(array, self.fit_points_):
-            return self.fit_labels_
+            return self.fit_labels_.copy()
         return nearest_labels(array, self.fit_points_, self.fit_labels_)
 
 
@@ -158,9 +159,10 @@ class GMMBaseline(SklearnClusterer):
     def predict_matrix(self, array: np.ndarray) -> np.ndarray:
         return self.estimator_.predict(array)
 
-    def predict_proba(self, X: torch.Tensor | np.ndarray) -> torch.Tensor:
-        """Posterior responsibilities of the mixture components."""
-        return torch.from_numpy(self.estimator_.predict_proba(as_matrix(X))).float()
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Posterior responsibilities of the mixture components (float32, as the neural methods')."""
+        array = as_matrix(self.inputs(X))
+        return self.estimator_.predict_proba(array).astype(np.float32)
 
 
 class SpectralBaseline(SklearnClusterer):
@@ -235,9 +237,17 @@ class NMFBaseline(SklearnClusterer):
         check_choice("init", self.init, ("random", "nndsvd", "nndsvda", "nndsvdar"))
         check_param("max_iter", self.max_iter, "int", 1)
 
-    def check_inputs(self, array: np.ndarray) -> None:
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True
+        return tags
+
+    def check_values(self, array: np.ndarray) -> None:
         if array.size and array.min() < 0:
-            raise UserInputError(f"NMF needs non-negative inputs; these go down to {array.min():.3g}")
+            raise UserInputError(f"Negative values in data: NMF needs non-negative inputs; these go down to {array.min():.3g}")
+        if self.init.startswith("nndsvd") and self.n_clusters > array.shape[1]:
+            raise UserInputError(f"NMF's init={self.init!r} needs n_clusters <= the number of features "
+                                 f"({array.shape[1]}), got n_clusters={self.n_clusters}; use init='random'")
 
     def make_estimator(self):
         from sklearn.decomposition import NMF
@@ -245,5 +255,5 @@ class NMFBaseline(SklearnClusterer):
         return NMF(self.n_clusters, init=self.init, max_iter=self.max_iter, random_state=self.seed)
 
     def predict_matrix(self, array: np.ndarray) -> np.ndarray:
-        self.check_inputs(array)
+        self.check_values(array)
         return self.estimator_.transform(array).argmax(1)

@@ -25,7 +25,7 @@ from torch import nn
 
 from advclust import losses, nets
 from advclust.errors import UserInputError, check_choice
-from advclust.methods.base import Encoding, NeuralClusterer, check_param, estimator, run_control
+from advclust.methods.base import Encoding, NeuralClusterer, check_param, check_sequence, estimator, run_control
 from advclust.methods.imsat import IMSAT
 
 #: How real inputs get a cluster: k-means on the encoder output (ClusterGAN, SIMI-ClusterGAN) or argmax of its categorical part.
@@ -90,8 +90,7 @@ class ClusterGAN(NeuralClusterer):
         check_param("n_clusters", self.n_clusters, "int", 2)
         check_param("noise_dim", self.noise_dim, "int", 1)
         check_param("sigma", self.sigma, "float", 0, low_inclusive=False)
-        for width in self.hidden:
-            check_param("hidden", width, "int", 1)
+        check_sequence("hidden", self.hidden)
         if self.output_activation is not None:
             check_choice("activation", self.output_activation, nets.ACTIVATIONS)
         check_param("gp_weight", self.gp_weight, "float", 0)
@@ -106,13 +105,6 @@ class ClusterGAN(NeuralClusterer):
         check_param("kmeans_n_init", self.kmeans_n_init, "int", 1)
 
     # -- training ------------------------------------------------------------
-    def fit_networks(self, X: torch.Tensor, eval_set: tuple[torch.Tensor, torch.Tensor] | None = None,
-                     callbacks: Sequence[Callable] = ()) -> None:
-        """Train on the inputs ``X`` (a tensor)."""
-        if not isinstance(X, torch.Tensor):
-            raise UserInputError(f"{type(self).__name__} trains on a tensor of inputs, got {type(X).__name__}")
-        super().fit_networks(X, eval_set=eval_set, callbacks=callbacks)
-
     def build(self, source: torch.Tensor, device: torch.device) -> None:
         self.data_shape_ = tuple(source.shape[1:])
         self.architecture_, (generator, critic, encoder) = nets.build_networks(
@@ -199,22 +191,22 @@ class ClusterGAN(NeuralClusterer):
                 "gradient_penalty": penalty.detach(), **{f"j_{k}": v.detach() for k, v in terms.items()}}
 
     # -- inference -----------------------------------------------------------
-    def encode(self, X: torch.Tensor) -> Encoding:
+    def encode(self, X: Any) -> Encoding:
         """E(x): z_n (``noise``), softmax z_M (``posterior``) and both concatenated (``latent``)."""
         def both(x: torch.Tensor) -> torch.Tensor:
             z_n, logits = self.encoder_(x)
             return torch.cat([z_n, logits.softmax(1)], 1)
 
-        latent = self._batched(both, X).cpu()
+        latent = self._outputs(both, X)
         return Encoding(latent=latent, posterior=latent[:, self.noise_dim :], noise=latent[:, : self.noise_dim])
 
-    def transform(self, X: torch.Tensor) -> torch.Tensor:
+    def transform(self, X: Any) -> np.ndarray:
         """The latent code (z_n, softmax z_M) of each input: what the k-means assignment clusters."""
         return self.encode(X).latent
 
-    def encoding(self, X: torch.Tensor) -> np.ndarray:
-        """:meth:`transform` as float64 NumPy, the k-means input."""
-        return self.transform(X).numpy().astype(np.float64)
+    def encoding(self, X: Any) -> np.ndarray:
+        """:meth:`transform` as float64, the k-means input."""
+        return self.transform(X).astype(np.float64)
 
     def _kmeans(self, features: np.ndarray) -> KMeans:
         if len(features) < self.n_clusters:
@@ -222,38 +214,42 @@ class ClusterGAN(NeuralClusterer):
                                  f"got {len(features)}; use predict_proba, or assignment='argmax'")
         return KMeans(self.n_clusters, n_init=self.kmeans_n_init, random_state=self.seed).fit(features)
 
-    def predict_proba(self, X: torch.Tensor) -> torch.Tensor:
+    def predict_proba(self, X: Any) -> np.ndarray:
         """The encoder's categorical posterior softmax z_M."""
         return self.encode(X).posterior
 
-    def predict(self, X: torch.Tensor) -> np.ndarray:
+    def predict(self, X: Any) -> np.ndarray:
         """Clusters of ``X``: k-means (seeded with ``seed``) fitted on the encodings of ``X`` itself, as Algorithm 1
         lines 21-22 cluster the test set's, or the argmax of z_M. The one path of ``labels_``, :meth:`evaluate`
         and the evaluations during training."""
         if self.assignment == "argmax":
             return super().predict(X)
-        return self._kmeans(self.encoding(X)).labels_
+        return self._kmeans(self.encoding(X)).labels_.astype(np.int64)
 
     def generate(self, clusters: int | Sequence[int] | torch.Tensor, *, n: int | None = None, seed: int | None = None,
-                 noise: torch.Tensor | None = None) -> torch.Tensor:
-        """G(z_n, one-hot z_M), ``n`` samples per cluster id of ``clusters``, cluster-major, on the CPU.
+                 noise: Any = None) -> np.ndarray:
+        """G(z_n, one-hot z_M), ``n`` samples per cluster id of ``clusters``, cluster-major.
 
         ``noise`` z_n (one row per sample) is drawn from N(0, sigma^2 I) with ``seed`` when None.
         """
         codes = F.one_hot(self.generation_ids(clusters, n), self.n_clusters).float()
         return self.generate_from_codes(codes, noise, seed=seed)
 
-    def generate_from_codes(self, codes: torch.Tensor, noise: torch.Tensor | None = None, *,
-                            seed: int | None = None) -> torch.Tensor:
+    def generate_from_codes(self, codes: Any, noise: Any = None, *, seed: int | None = None) -> np.ndarray:
         """G(z_n, z_M) for given (possibly non one-hot) codes z_M, e.g. interpolations (SIMI-ClusterGAN Fig. 7);
         z_n drawn with ``seed`` (None: the estimator's) unless given."""
+        codes = torch.as_tensor(codes).float()
         if noise is None:
             noise = self.sigma * self.standard_normal(len(codes), self.noise_dim, seed)
+        noise = torch.as_tensor(noise).float()
+        if codes.shape != (len(codes), self.n_clusters) or noise.shape != (len(codes), self.noise_dim):
+            raise UserInputError(f"codes must be (n, {self.n_clusters}) and noise (n, {self.noise_dim}); got "
+                                 f"{tuple(codes.shape)} and {tuple(noise.shape)}")
         return self._batched(lambda z: self.generator_(z[:, : self.n_clusters], z[:, self.n_clusters :]),
-                             torch.cat([codes.float(), noise.float()], 1)).cpu()
+                             torch.cat([codes, noise], 1)).numpy()
 
-    def interpolate(self, start: int, end: int, steps: int = 10, noise: torch.Tensor | None = None, *,
-                    seed: int | None = None) -> torch.Tensor:
+    def interpolate(self, start: int, end: int, steps: int = 10, noise: Any = None, *,
+                    seed: int | None = None) -> np.ndarray:
         """Samples along z = (z_n, tau z_M^start + (1 - tau) z_M^end), tau from 1 to 0, z_n fixed (SIMI-ClusterGAN §IV-E);
         z_n drawn with ``seed`` (None: the estimator's) unless given."""
         tau = torch.linspace(1, 0, steps)[:, None]
@@ -261,7 +257,7 @@ class ClusterGAN(NeuralClusterer):
         codes = tau * eye[start] + (1 - tau) * eye[end]
         if noise is None:
             noise = self.sigma * self.standard_normal(1, self.noise_dim, seed)
-        return self.generate_from_codes(codes, noise.reshape(1, -1).repeat(steps, 1))
+        return self.generate_from_codes(codes, torch.as_tensor(noise).float().reshape(1, -1).repeat(steps, 1))
 
 
 @estimator
@@ -298,6 +294,7 @@ class SIMIClusterGAN(ClusterGAN):
 
     def validate_params(self) -> None:
         super().validate_params()
+        check_sequence("prior_hidden", self.prior_hidden)
         for name in ("alpha_re", "alpha_pcl", "alpha_cm"):
             check_param(name, getattr(self, name), "float", 0)
         check_choice("prior", self.prior, PRIORS)
@@ -313,14 +310,17 @@ class SIMIClusterGAN(ClusterGAN):
             checkpoint_dir=str(Path(self.checkpoint_dir) / "prior") if self.checkpoint_dir else None,
             checkpoint_every=self.checkpoint_every)
 
-    def fit(self, X: torch.Tensor, y: Any = None, eval_set: tuple[torch.Tensor, torch.Tensor] | None = None,
+    def fit(self, X: Any, y: Any = None, eval_set: tuple[Any, Any] | None = None,
             callbacks: Sequence[Callable] = (), prior: IMSAT | None = None) -> SIMIClusterGAN:
         """Phase 1 (IMSAT on ``X``, unless a fitted ``prior`` is given), then phase 2 on ``X``."""
+        X = self.fit_inputs(X)
         self.validate_params()
         if prior is None:
             prior = self.prior_estimator().fit(X, eval_set=eval_set)
-        elif not hasattr(prior, "network_") or prior.n_clusters != self.n_clusters:
-            raise UserInputError(f"prior must be a fitted IMSAT with n_clusters={self.n_clusters}")
+        elif (not hasattr(prior, "network_") or prior.n_clusters != self.n_clusters
+              or prior.data_shape_ != tuple(X.shape[1:])):
+            raise UserInputError(f"prior must be a fitted IMSAT with n_clusters={self.n_clusters}, fitted on inputs "
+                                 f"of per-sample shape {tuple(X.shape[1:])}")
         self.prior_model_ = prior
         return super().fit(X, eval_set=eval_set, callbacks=callbacks)
 

@@ -14,14 +14,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from advclust import nets
 from advclust.errors import UserInputError, check_choice
-from advclust.methods.base import Encoding, NeuralClusterer, check_param, estimator, run_control
+from advclust.methods.base import (
+    Encoding, NeuralClusterer, check_inputs, check_param, check_sequence, estimator, run_control,
+)
 from advclust.methods.gmm import HardGaussianMixture
 
 #: How the encoder's weights start: Glorot/Xavier uniform with tanh's gain 5/3 and zero biases, or PyTorch's default.
@@ -134,13 +138,13 @@ class DCAN(NeuralClusterer):
     log_every: int = run_control(50)
 
     network_family = "dcan"
+    fits_sampler = True
 
     def validate_params(self) -> None:
         super().validate_params()
         check_param("n_clusters", self.n_clusters, "int", 2)
         for name in ("encoder_hidden", "discriminator_hidden"):
-            for width in getattr(self, name):
-                check_param(name, width, "int", 1)
+            check_sequence(name, getattr(self, name))
         check_param("latent_dim", self.latent_dim, "int", 1)
         check_choice("latent_activation", self.latent_activation, nets.ACTIVATIONS)
         check_choice("encoder_init", self.encoder_init, ENCODER_INITS)
@@ -167,15 +171,25 @@ class DCAN(NeuralClusterer):
         check_param("marginal_entropy_weight", self.marginal_entropy_weight, "float", 0)
 
     # -- training ------------------------------------------------------------
+    def fit_networks(self, X: torch.Tensor | Callable, eval_set: tuple[torch.Tensor, torch.Tensor] | None = None,
+                     callbacks: Sequence[Callable] = ()) -> None:
+        """Train on the inputs (or sampler) ``X``, kept only while training (a fitted DCAN holds no data)."""
+        try:
+            super().fit_networks(X, eval_set=eval_set, callbacks=callbacks)
+        finally:
+            self.__dict__.pop("_source", None)
+
+    def _draw(self, n: int) -> torch.Tensor:
+        """``n`` training inputs on the device: drawn with replacement from the inputs, or from the sampler."""
+        if isinstance(self._source, torch.Tensor):
+            return self._source[torch.randint(len(self._source), (n,), device=self.device_)]
+        return self._source(n, self.device_)
+
     def build(self, source: torch.Tensor | Callable, device: torch.device) -> None:
-        if isinstance(source, torch.Tensor):
-            if len(source) < self.n_clusters:
-                raise UserInputError(f"DCAN needs at least n_clusters={self.n_clusters} inputs, got {len(source)}")
-            inputs = source.to(device)
-            self._draw = lambda n: inputs[torch.randint(len(inputs), (n,), device=device)]
-        else:
-            self._draw = lambda n: source(n, device)
-        data_shape = tuple(self._draw(1).shape[1:])
+        if isinstance(source, torch.Tensor) and len(source) < self.n_clusters:
+            raise UserInputError(f"DCAN needs at least n_clusters={self.n_clusters} inputs, got {len(source)}")
+        self._source = source.to(device) if isinstance(source, torch.Tensor) else source
+        data_shape = self.data_shape_ = tuple(self._draw(1).shape[1:])
         self.input_dim_ = math.prod(data_shape)
         # Logits out of the discriminator; the sigmoid of DCAN §3 is applied inside the losses (numerically stable).
         self.architecture_, (encoder, discriminator) = nets.build_networks(
@@ -298,18 +312,20 @@ class DCAN(NeuralClusterer):
         return (moved / start).sqrt()
 
     # -- inference -----------------------------------------------------------
-    def transform(self, X: torch.Tensor) -> torch.Tensor:
+    def transform(self, X: Any) -> np.ndarray:
         """Latent codes z = G(x) of the inputs."""
-        return self._batched(self.encoder_, X).cpu()
+        return self._outputs(lambda x: self.encoder_(x), X)
 
-    def encode(self, X: torch.Tensor) -> Encoding:
+    def encode(self, X: Any) -> Encoding:
         """The latent codes z (``latent``) and the mixture's posterior (``posterior``, as :meth:`predict_proba`)."""
         return Encoding(latent=self.transform(X), posterior=self.predict_proba(X))
 
-    def predict_proba(self, X: torch.Tensor) -> torch.Tensor:
+    def predict_proba(self, X: Any) -> np.ndarray:
         """Softmax of the mixture's assignment scores (Eq. 22); its argmax is the hard assignment."""
-        return self._batched(lambda x: self.gmm_.scores(self.encoder_(x)).softmax(dim=1), X).cpu()
+        return self._outputs(lambda x: self.gmm_.scores(self.encoder_(x)).softmax(dim=1), X)
 
-    def discriminator_values(self, Z: torch.Tensor) -> torch.Tensor:
-        """D(z) in (0, 1) for latent points ``Z``."""
-        return self._batched(lambda z: torch.sigmoid(self.discriminator_(z)).squeeze(1), Z).cpu()
+    def discriminator_values(self, Z: Any) -> np.ndarray:
+        """D(z) in (0, 1) for latent points ``Z`` (checked like inputs, with ``latent_dim`` columns)."""
+        self.check_fitted()
+        Z = check_inputs(Z, type(self).__name__, shape=(self.latent_dim,))
+        return self._batched(lambda z: torch.sigmoid(self.discriminator_(z)).squeeze(1), Z).numpy()

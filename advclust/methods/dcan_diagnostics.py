@@ -26,7 +26,7 @@ DIAGNOSTICS = ("latent_saturation", "clusters_used", "cluster_kl_uniform", "enco
 
 def _pairs(model, X: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     """(positives, negatives) of Eq. 1 for inputs ``X``: draws from the assigned Gaussians, encoder outputs."""
-    fake = model.transform(X).to(model.device_)
+    fake = torch.from_numpy(model.transform(X)).to(model.device_)
     clusters = model.gmm_.assign(fake)
     noise = torch.randn(fake.shape, generator=generator).to(model.device_)
     real = model.gmm_.means[clusters] + noise * model.gmm_.precisions[clusters].rsqrt()
@@ -106,7 +106,7 @@ def latent_kmeans_acc(model, dataset, seed: int = 0) -> float:
 
     from advclust import metrics
 
-    latent = model.transform(dataset.inputs).numpy()
+    latent = model.transform(dataset.inputs)
     labels = KMeans(model.n_clusters, n_init=1, random_state=seed).fit_predict(latent)
     return metrics.clustering_scores(dataset.labels, labels)["acc"]
 

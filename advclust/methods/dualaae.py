@@ -20,14 +20,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from advclust import losses, nets, training
 from advclust.errors import UserInputError, check_choice
-from advclust.methods.base import Encoding, NeuralClusterer, check_param, estimator, run_control
+from advclust.methods.base import Encoding, NeuralClusterer, check_param, check_sequence, estimator, run_control
 
 def clustering_regularization(posteriors: torch.Tensor, conditional_weight: float) -> torch.Tensor:
     """Dual-AAE Eq. 9 on a batch: -H[q(y)] + lambda2 * mean H[q(y|x)], q(y) the batch's mean posterior."""
@@ -110,11 +112,9 @@ class DualAAE(NeuralClusterer):
         check_param("n_clusters", self.n_clusters, "int", 2)
         check_param("style_dim", self.style_dim, "int", 0)
         check_param("noise_dim", self.noise_dim, "int", 0)
-        if len(self.conv_channels) != 4:
-            raise UserInputError(f"conv_channels must be 4 widths (C1, C2, C3, C4 of Dual-AAE's encoder), got {self.conv_channels!r}")
-        for name in ("conv_channels", "encoder_hidden", "decoder_hidden", "critic_hidden"):
-            for width in getattr(self, name):
-                check_param(name, width, "int", 1)
+        check_sequence("conv_channels", self.conv_channels, length=4)  # C1..C4 of Dual-AAE's encoder
+        for name in ("encoder_hidden", "decoder_hidden", "critic_hidden"):
+            check_sequence(name, getattr(self, name))
         check_param("critic_dropout", self.critic_dropout, "float", 0, 1)
         for name in ("dual", "clustering_regularization", "adversarial_category"):
             check_param(name, getattr(self, name), "bool")
@@ -138,11 +138,7 @@ class DualAAE(NeuralClusterer):
     def critic_dim(self) -> int:
         return self.style_dim + self.noise_dim + (self.n_clusters if self.adversarial_category else 0)
 
-    def build(self, source: torch.Tensor | Callable, device: torch.device) -> None:
-        if not isinstance(source, torch.Tensor):
-            raise UserInputError("DualAAE fits a tensor of inputs (it pretrains over epochs of the data), not a sampler")
-        if len(source) < 2:
-            raise UserInputError(f"DualAAE needs at least 2 inputs (batch norm), got {len(source)}")
+    def build(self, source: torch.Tensor, device: torch.device) -> None:
         self.data_shape_ = tuple(source.shape[1:])
         self.architecture_, (encoder, decoder) = nets.build_networks(
             self.network_family, self.architecture, self.data_shape_, n_clusters=self.n_clusters,
@@ -254,35 +250,35 @@ class DualAAE(NeuralClusterer):
         return report
 
     # -- inference -----------------------------------------------------------
-    def predict_proba(self, X: torch.Tensor) -> torch.Tensor:
+    def predict_proba(self, X: Any) -> np.ndarray:
         """q(y|x): the encoder's softmax over clusters."""
-        return self._batched(lambda x: self.encoder_(x)[0].softmax(dim=1), X).cpu()
+        return self._outputs(lambda x: self.encoder_(x)[0].softmax(dim=1), X)
 
-    def encode(self, X: torch.Tensor) -> Encoding:
+    def encode(self, X: Any) -> Encoding:
         """Q(x): the posterior q(y|x), style h and noise z, and ``latent`` = (q(y|x), h, z) concatenated."""
-        code = self._batched(lambda x: torch.cat(self.encoder_(x), dim=1), X).cpu()
+        code = self._batched(lambda x: torch.cat(self.encoder_(x), dim=1), self.inputs(X))
         logits, h, z = code.split((self.n_clusters, self.style_dim, self.noise_dim), dim=1)
         posterior = logits.softmax(1)
-        return Encoding(latent=torch.cat([posterior, h, z], dim=1), posterior=posterior, style=h, noise=z)
+        return Encoding.of(latent=torch.cat([posterior, h, z], dim=1), posterior=posterior, style=h, noise=z)
 
-    def transform(self, X: torch.Tensor) -> torch.Tensor:
+    def transform(self, X: Any) -> np.ndarray:
         """The latent code (q(y|x), h, z) of each input, the decoder's input (:meth:`encode`'s ``latent``)."""
         return self.encode(X).latent
 
-    def penultimate_features(self, X: torch.Tensor) -> torch.Tensor:
+    def penultimate_features(self, X: Any) -> np.ndarray:
         """The encoder's features before its latent head (Dual-AAE Fig. 4 embeds these with t-SNE)."""
-        return self._batched(self.encoder_.trunk, X).cpu()
+        return self._outputs(lambda x: self.encoder_.trunk(x), X)
 
-    def reconstruct(self, X: torch.Tensor) -> torch.Tensor:
+    def reconstruct(self, X: Any) -> np.ndarray:
         """P(Q(x)) with the category as its posterior, as in training."""
         def through(x):
             logits, h, z = self.encoder_(x)
             return self.decoder_(logits.softmax(1), h, z)
-        return self._batched(through, X).cpu()
+        return self._outputs(through, X)
 
     def generate(self, clusters: int | Sequence[int] | torch.Tensor, *, n: int | None = None, seed: int | None = None,
-                 style: torch.Tensor | None = None, noise: torch.Tensor | None = None) -> torch.Tensor:
-        """P(y, h, z) for one-hot y, ``n`` samples per cluster id of ``clusters``, cluster-major, on the CPU.
+                 style: Any = None, noise: Any = None) -> np.ndarray:
+        """P(y, h, z) for one-hot y, ``n`` samples per cluster id of ``clusters``, cluster-major.
 
         ``style`` h and ``noise`` z (one row per sample) are drawn from N(0, I) with ``seed`` when None.
         """
@@ -295,10 +291,10 @@ class DualAAE(NeuralClusterer):
             raise UserInputError(f"style must be ({count}, {self.style_dim}) and noise ({count}, {self.noise_dim})")
         code = torch.cat([F.one_hot(ids, self.n_clusters).float(), style, noise], dim=1)
         return self._batched(lambda c: self.decoder_(*c.split((self.n_clusters, self.style_dim, self.noise_dim), 1)),
-                             code).cpu()
+                             code).numpy()
 
     def traversal(self, index: int, values: Sequence[float] | torch.Tensor = tuple(torch.linspace(-2, 2, 10).tolist()),
-                  variable: str = "style", clusters: Sequence[int] | None = None) -> torch.Tensor:
+                  variable: str = "style", clusters: Sequence[int] | None = None) -> np.ndarray:
         """Dual-AAE Fig. 8: images (clusters x values x C x H x W) varying one style or noise variable, others 0."""
         check_choice("variable", variable, ("style", "noise"))
         size = self.style_dim if variable == "style" else self.noise_dim

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from advclust import losses, nets, training
 from advclust.errors import UserInputError, check_choice
-from advclust.methods.base import Encoding, NeuralClusterer, check_param, estimator, run_control
+from advclust.methods.base import Encoding, NeuralClusterer, check_param, check_sequence, estimator, run_control
 
 #: Where beta_mu multiplies: "marginal" = IMSAT's reference code, loss R_SAT + beta_p (H(Y|X) - beta_mu H(Y));
 #: "conditional" = SIMI-ClusterGAN Eq. 10 as printed, R_SAT - beta_p (H(Y) - beta_mu H(Y|X)).
@@ -103,8 +105,7 @@ class IMSAT(NeuralClusterer):
     def validate_params(self) -> None:
         super().validate_params()
         check_param("n_clusters", self.n_clusters, "int", 2)
-        for width in self.hidden:
-            check_param("hidden", width, "int", 1)
+        check_sequence("hidden", self.hidden)
         check_param("beta_p", self.beta_p, "float", 0)
         check_param("beta_mu", self.beta_mu, "float", 0)
         check_choice("mu_on", self.mu_on, MU_PLACEMENTS)
@@ -114,7 +115,8 @@ class IMSAT(NeuralClusterer):
         check_param("n_power", self.n_power, "int", 1)
         check_param("augment", self.augment, "bool")
         check_param("rotation", self.rotation, "float", 0, 180)
-        if len(self.scale) != 2 or not 0 < self.scale[0] <= self.scale[1]:
+        check_sequence("scale", self.scale, "float", 0, length=2)
+        if not 0 < self.scale[0] <= self.scale[1]:
             raise UserInputError(f"scale must be (low, high) with 0 < low <= high, got {self.scale!r}")
         check_param("shear", self.shear, "float", 0)
         check_param("lr", self.lr, "float", 0, low_inclusive=False)
@@ -125,8 +127,6 @@ class IMSAT(NeuralClusterer):
     def fit_networks(self, X: torch.Tensor, eval_set: tuple[torch.Tensor, torch.Tensor] | None = None,
                      callbacks: Sequence[Callable] = ()) -> None:
         """Learn P_phi from the inputs ``X`` (a tensor: the adaptive radius needs every input)."""
-        if not isinstance(X, torch.Tensor):
-            raise UserInputError(f"IMSAT trains on a tensor of inputs, got {type(X).__name__}")
         if self.augment and X.dim() != 4:
             raise UserInputError(f"augment=True needs images (N, C, H, W), got inputs of shape {tuple(X.shape)}")
         self._fit_inputs = X
@@ -184,18 +184,18 @@ class IMSAT(NeuralClusterer):
                 "h_y": marginal.detach(), "h_y_given_x": conditional.detach()}
 
     # -- inference -----------------------------------------------------------
-    def predict_proba(self, X: torch.Tensor) -> torch.Tensor:
+    def predict_proba(self, X: Any) -> np.ndarray:
         """P_phi(y|x)."""
-        return self._batched(lambda x: self.network_(x).softmax(1), X).cpu()
+        return self._outputs(lambda x: self.network_(x).softmax(1), X)
 
-    def transform(self, X: torch.Tensor) -> torch.Tensor:
+    def transform(self, X: Any) -> np.ndarray:
         """IMSAT has no encoder: its latent code is P_phi's logits, whose softmax is P_phi(y|x)."""
-        return self._batched(self.network_, X).cpu()
+        return self._outputs(lambda x: self.network_(x), X)
 
-    def encode(self, X: torch.Tensor) -> Encoding:
+    def encode(self, X: Any) -> Encoding:
         """P_phi's logits (``latent``) and P_phi(y|x) (``posterior``)."""
-        logits = self.transform(X)
-        return Encoding(latent=logits, posterior=logits.softmax(dim=1))
+        logits = self._batched(lambda x: self.network_(x), self.inputs(X))
+        return Encoding.of(latent=logits, posterior=logits.softmax(dim=1))
 
     def assign(self, x: torch.Tensor) -> torch.Tensor:
         """argmax P_phi(y|x) of inputs already on the device (used by SIMI-ClusterGAN's phase 2)."""

@@ -9,15 +9,18 @@ G minimises -E[D(G)] + eta * L_C (Eq. 7) with eta growing on a staircase
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
+from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from advclust import losses, nets
 from advclust.errors import UserInputError
-from advclust.methods.base import Encoding, NeuralClusterer, check_param, estimator, run_control
+from advclust.methods.base import Encoding, NeuralClusterer, check_param, check_sequence, estimator, run_control
 
 
 @estimator
@@ -55,13 +58,14 @@ class PFCA(NeuralClusterer):
     batch_size: int = run_control(100)
 
     network_family = "pfca"
+    fits_sampler = True
 
     def validate_params(self) -> None:
         super().validate_params()
         check_param("n_clusters", self.n_clusters, "int", 2)
         check_param("noise_dim", self.noise_dim, "int", 0)
-        for width in self.hidden or ():
-            check_param("hidden", width, "int", 1)
+        if self.hidden is not None:
+            check_sequence("hidden", self.hidden)
         check_param("gp_weight", self.gp_weight, "float", 0)
         check_param("eta0", self.eta0, "float", 0, low_inclusive=False)
         check_param("eta_gamma", self.eta_gamma, "float", 0, low_inclusive=False)
@@ -72,8 +76,8 @@ class PFCA(NeuralClusterer):
         check_param("beta1", self.beta1, "float", 0, 1)
         check_param("beta2", self.beta2, "float", 0, 1)
         if self.cluster_prior is not None:
-            prior = torch.as_tensor(self.cluster_prior, dtype=torch.float64)
-            if prior.shape != (self.n_clusters,) or (prior < 0).any() or not torch.isclose(prior.sum(), torch.tensor(1.0, dtype=torch.float64)):
+            check_sequence("cluster_prior", self.cluster_prior, "float", 0, length=self.n_clusters)
+            if not math.isclose(math.fsum(self.cluster_prior), 1.0, rel_tol=1e-5, abs_tol=1e-8):
                 raise UserInputError(
                     f"cluster_prior must be {self.n_clusters} non-negative probabilities summing to 1, got {self.cluster_prior!r}")
 
@@ -162,27 +166,28 @@ class PFCA(NeuralClusterer):
         }
 
     # -- inference -----------------------------------------------------------
-    def predict_proba(self, X: torch.Tensor) -> torch.Tensor:
+    def predict_proba(self, X: Any) -> np.ndarray:
         """q(y|x): the classifier's softmax over clusters."""
-        return self._batched(lambda x: self.classifier_(x).softmax(dim=1), X).cpu()
+        return self._outputs(lambda x: self.classifier_(x).softmax(dim=1), X)
 
-    def transform(self, X: torch.Tensor) -> torch.Tensor:
+    def transform(self, X: Any) -> np.ndarray:
         """PFCA has no encoder: its latent code is the classifier's logits, whose softmax is q(y|x)."""
-        return self._batched(self.classifier_, X).cpu()
+        return self._outputs(lambda x: self.classifier_(x), X)
 
-    def encode(self, X: torch.Tensor) -> Encoding:
+    def encode(self, X: Any) -> Encoding:
         """The classifier's logits (``latent``) and q(y|x) (``posterior``)."""
-        logits = self.transform(X)
-        return Encoding(latent=logits, posterior=logits.softmax(dim=1))
+        logits = self._batched(lambda x: self.classifier_(x), self.inputs(X))
+        return Encoding.of(latent=logits, posterior=logits.softmax(dim=1))
 
-    def critic_values(self, X: torch.Tensor) -> torch.Tensor:
+    def critic_values(self, X: Any) -> np.ndarray:
         """D(x) for each input (the critic's landscape in the synthetic chapter)."""
-        return self._batched(lambda x: self.critic_(x).squeeze(1), X).cpu()
+        return self._outputs(lambda x: self.critic_(x).squeeze(1), X)
 
     def generate(self, clusters: int | Sequence[int] | torch.Tensor, *, n: int | None = None,
-                 seed: int | None = None) -> torch.Tensor:
-        """G(y, z) for ``n`` noise draws z ~ N(0, I) per cluster id of ``clusters``, cluster-major, on the CPU."""
+                 seed: int | None = None) -> np.ndarray:
+        """G(y, z) for ``n`` noise draws z ~ N(0, I) per cluster id of ``clusters``, cluster-major."""
         ids = self.generation_ids(clusters, n)
         noise = self.standard_normal(len(ids), self.noise_dim, seed)
         codes = torch.cat([F.one_hot(ids, self.n_clusters).float(), noise], dim=1)
-        return self._batched(lambda c: self.generator_(c[:, : self.n_clusters], c[:, self.n_clusters :]), codes).cpu()
+        return self._batched(lambda c: self.generator_(c[:, : self.n_clusters], c[:, self.n_clusters :]),
+                             codes).numpy()

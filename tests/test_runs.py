@@ -1,0 +1,93 @@
+"""Runs that outlive an interruption: per-run folders, resumption to the same record, status, divergence."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from advclust import data, runner, runs
+from advclust.errors import UserInputError
+
+TINY = dict(n_iterations=12, hidden=[8, 8, 8], noise_dim=0, n_critic=1, batch_size=32, log_every=2, eval_every=4,
+            progress=False)
+OPTIONS = dict(dataset_options={"n_eval": 200})
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+
+def test_an_interrupted_run_resumes_to_the_record_of_an_uninterrupted_one(tmp_path):
+    straight = runner.run_many("pfca", "gaussians8", TINY, seeds=[0], **OPTIONS)[0]
+
+    def stop_at_6(model, step):
+        if step == 6:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        runner.run_many("pfca", "gaussians8", TINY, seeds=[0], runs_root=tmp_path, callbacks=[stop_at_6], **OPTIONS)
+    (stopped,) = runs.statuses(tmp_path)
+    assert stopped["state"] == "died" and stopped["step"] == 4 and stopped["total"] == 12
+    resumed = runner.run_many("pfca", "gaussians8", TINY, seeds=[0], runs_root=tmp_path, **OPTIONS)[0]
+    assert resumed["resumed_from_step"] == 6  # checkpoints every ceil(12 / 20) = 1 step, before the callbacks
+    untimed = lambda record: [{k: v for k, v in row.items() if k != "seconds"} for row in record["curve"]]
+    assert resumed["metrics"] == straight["metrics"] and untimed(resumed) == untimed(straight)
+    assert resumed["params"] == straight["params"]  # where the checkpoints went is not part of the run
+    (done,) = runs.statuses(tmp_path)
+    assert done["state"] == "done" and done["run_id"] + ".json" == runner.record_filename(resumed)
+    assert json.loads(open(done["record"]).read())["metrics"] == straight["metrics"]
+
+
+def test_each_seed_checkpoints_in_its_own_folder(tmp_path):
+    params = {**TINY, "n_iterations": 2, "eval_every": 0, "checkpoint_dir": str(tmp_path)}
+    records = runner.run_many("pfca", "gaussians8", params, seeds=[0, 1], **OPTIONS)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["seed0", "seed1"]
+    assert {r["params"]["checkpoint_dir"] for r in records} == {str(tmp_path)}
+
+
+def test_a_checkpoint_of_another_dataset_is_refused(tmp_path):
+    """MNIST and Fashion-MNIST share their shape; the checkpoint names its dataset and options."""
+    inputs = torch.randn(60, 2, generator=torch.Generator().manual_seed(0))
+    labels = torch.arange(60) % 3
+    params = {**TINY, "n_iterations": 2, "eval_every": 0, "checkpoint_dir": str(tmp_path)}
+    runner.run("pfca", data.Dataset("mnist", inputs, labels, 3, "test"), params)
+    with pytest.raises(UserInputError, match="dataset is 'mnist' there, 'fashion-mnist' here"):
+        runner.run("pfca", data.Dataset("fashion-mnist", inputs, labels, 3, "test"), params)
+
+
+def test_status_tells_pending_running_died_and_done_apart(tmp_path):
+    fields = dict(method="pfca", dataset="gaussians8", profile="quick", total=10)
+    for run_id, seed in (("a", 0), ("b", 1), ("c", 2), ("d", 3)):
+        runs.claim(tmp_path, run_id, seed=seed, **fields)
+    runs.write_status(tmp_path / "b", state="running", step=4)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    runs.write_status(tmp_path / "c", state="running", step=6)
+    status_c = json.loads((tmp_path / "c" / runs.STATUS_NAME).read_text())
+    (tmp_path / "c" / runs.STATUS_NAME).write_text(json.dumps({**status_c, "pid": int(gone.stdout)}))
+    runs.write_status(tmp_path / "d", state="done", step=10, record="r.json")
+    states = {s["run_id"]: s["state"] for s in runs.statuses(tmp_path)}
+    assert states == {"a": "pending", "b": "running", "c": "died", "d": "done"}
+    table = runs.status_table(runs.statuses(tmp_path, method="pfca"))
+    assert table.split("\n")[0].split() == ["run", "id", "method", "dataset", "profile", "seed", "state", "step",
+                                            "updated"]
+    assert "4/10" in table and "6/10" in table and runs.statuses(tmp_path, dataset="mnist") == []
+
+
+def test_a_run_held_by_another_live_process_is_refused(tmp_path):
+    runs.claim(tmp_path, "held", method="pfca", seed=0)
+    status = json.loads((tmp_path / "held" / runs.STATUS_NAME).read_text())
+    parent = os.getppid()
+    held = {**status, "state": "running", "pid": parent, "pid_start": runs._process_start(parent)}
+    (tmp_path / "held" / runs.STATUS_NAME).write_text(json.dumps(held))
+    with pytest.raises(UserInputError, match=f"already running in process {parent}"):
+        runs.claim(tmp_path, "held", method="pfca", seed=0)
+    (tmp_path / "held" / runs.STATUS_NAME).write_text(json.dumps({**held, "pid_start": "1"}))  # the pid was reused
+    assert runs.claim(tmp_path, "held", method="pfca", seed=0) == tmp_path / "held"
+
+
+def test_runs_root_defaults_to_the_cache_and_follows_the_variable(monkeypatch, tmp_path):
+    monkeypatch.setenv(runs.ROOT_VARIABLE, str(tmp_path))
+    assert runs.root() == tmp_path
+    monkeypatch.delenv(runs.ROOT_VARIABLE)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert runs.root() == tmp_path / ".cache" / "advclust" / "runs"
