@@ -1,0 +1,26 @@
+"""The scoreboard's cells: median ACC over seeds, the paper's ACC, compute and device, and why a cell is empty."""
+
+from advclust import scoreboard
+
+
+def _record(method, dataset, seed, acc, seconds=10.0, profile="paper"):
+    return {"method": method, "dataset": dataset, "seed": seed, "profile": profile, "params": {},
+            "metrics": {"acc": acc}, "wall_seconds": seconds, "device": "cuda: NVIDIA H200"}
+
+
+def test_board_holds_median_acc_paper_acc_and_cost_and_says_why_a_cell_is_empty():
+    records = [_record("kmeans", "mnist", s, acc) for s, acc in enumerate([0.5, 0.6, 0.55])]
+    board = scoreboard.board(records, ["kmeans", "pfca"], ["mnist", "digits"],
+                             failures={("pfca", "digits"): "cannot run: needs images"})
+    cell = board.set_index(["method", "dataset"]).loc[("kmeans", "mnist")]
+    assert cell["runs"] == 3 and cell["acc"] == 0.55 and cell["seconds"] == 10.0 and cell["device"] == "NVIDIA H200"
+    assert cell["paper_acc"] > 0 and cell["paper_source"].startswith("PFCA Table")
+    text = scoreboard.cells(board)
+    assert text.loc["pfca", "digits"] == "cannot run: needs images" and text.loc["kmeans", "digits"] == "no record"
+    verdicts = scoreboard.against_papers(board)
+    assert list(verdicts["verdict"]) == ["meets" if 0.55 >= cell["paper_acc"] - 0.02 else "misses"]
+
+
+def test_feature_cells_compare_with_tables_of_features_only():
+    assert scoreboard.paper_acc("pfca", "cifar10-resnet50") == (None, "")  # PFCA Table VI clusters the images
+    assert scoreboard.paper_acc("dcan", "cifar10-resnet50")[1] == "DCAN Table 2"
