@@ -43,7 +43,7 @@ def critic_and_samples(ax: plt.Axes, model, real: torch.Tensor, extent: float = 
                        resolution: int = 120, n_fake: int = 512) -> None:
     """Contour lines of D with real (orange) and generated (green) points, as PFCA's supplement Fig. 2."""
     xx, yy, points = grid(extent, resolution)
-    values = model.critic_values(points).numpy().reshape(xx.shape)
+    values = model.critic_values(points).reshape(xx.shape)
     ax.contour(xx, yy, values, levels=12, linewidths=0.7, cmap="viridis")
     per_cluster = -(-n_fake // model.n_clusters)
     fake = model.generate(range(model.n_clusters), n=per_cluster)[:n_fake]
@@ -144,16 +144,17 @@ DCAN_CURVES: tuple[Panel, ...] = (
 )
 
 
-def image_grid(images: torch.Tensor | Sequence[torch.Tensor], rows: int | None = None, title: str | None = None,
-               row_labels: Sequence[str] | None = None, value_range: Sequence[float] = (0.0, 1.0)) -> Figure:
-    """Images on a grid: a tensor (N, C, H, W) laid out row by row in ``rows`` rows, or a sequence of
-    per-row tensors (short rows stay blank). ``value_range`` is mapped to black..white."""
-    if isinstance(images, torch.Tensor):
+def image_grid(images: np.ndarray | torch.Tensor | Sequence[np.ndarray | torch.Tensor], rows: int | None = None,
+               title: str | None = None, row_labels: Sequence[str] | None = None,
+               value_range: Sequence[float] = (0.0, 1.0)) -> Figure:
+    """Images on a grid: an array (N, C, H, W) laid out row by row in ``rows`` rows, or a sequence of
+    per-row arrays (short rows stay blank); NumPy arrays or tensors. ``value_range`` is mapped to black..white."""
+    if isinstance(images, (np.ndarray, torch.Tensor)):
         rows = rows or 1
         per_row = -(-len(images) // rows)
         images = [images[i * per_row:(i + 1) * per_row] for i in range(rows)]
     low, high = value_range
-    grid = [((row.detach().float().cpu() - low) / (high - low)).clamp(0, 1) for row in images]
+    grid = [((torch.as_tensor(row).detach().float().cpu() - low) / (high - low)).clamp(0, 1) for row in images]
     columns = max((len(row) for row in grid), default=1)
     fig, axes = plt.subplots(len(grid), columns, figsize=(0.6 * columns + (1.0 if row_labels else 0.6),
                                                           0.6 * len(grid) + 0.4), squeeze=False)
@@ -338,32 +339,75 @@ def heatmap(table: pd.DataFrame, title: str | None = None, fmt: str = ".2f", cma
     return fig
 
 
+def _device_label(device: str) -> str:
+    """'cpu: x86_64, 1 threads' -> 'CPU, 1 thread'; 'cuda: NVIDIA H200' -> 'NVIDIA H200'."""
+    kind, _, detail = str(device).partition(": ")
+    if kind == "cpu":
+        threads = detail.rsplit(", ", 1)[-1].replace(" threads", "")
+        return f"CPU, {threads} thread" + ("s" if threads != "1" else "")
+    return detail or kind
+
+
 def metric_over_training(results, metric: str = "acc", steps_per_unit: float = 1.0, x_label: str = "iterations",
-                         title: str | None = None) -> Figure:
-    """``metric`` over training from the records' evaluation curves: the median over seeds per variant (and dataset),
-    with a band from the worst to the best seed: how far each run is from converged."""
-    records = results.records if hasattr(results, "records") else results
+                         title: str | None = None, committed: Sequence[dict] = (),
+                         paper: pd.Series | None = None, variant_of=None) -> Figure:
+    """``metric`` against training compute: iterations (left) and wall-clock seconds on the device that ran them
+    (right, log scale), from the records' evaluation curves.
+
+    One line per variant, profile and device (the median over seeds, a band from the worst to the best seed) for
+    this execution's runs and the ``committed`` records of longer profiles; the papers' numbers (``paper``, by
+    (dataset, variant), e.g. :func:`advclust.report.paper_values`) as dashed lines. A record whose curve has no
+    times (written before they were kept) appears on the right as one point at its total wall time.
+    ``variant_of`` names a record's line (default :func:`advclust.runner.variant_of`).
+    """
     from advclust import runner
 
-    fig, ax = plt.subplots(figsize=(5, 3.2))
-    groups: dict[str, list[pd.Series]] = {}
+    variant_of = variant_of or runner.variant_of
+    records = [*(results.records if hasattr(results, "records") else results), *committed]
     several = len({r["dataset"] for r in records}) > 1
+    groups: dict[str, list[dict]] = {}
     for record in records:
-        if record.get("curve"):
-            curve = pd.DataFrame(record["curve"]).set_index("step")[metric]
-            label = runner.variant_of(record) + (f" ({record['dataset']})" if several else "")
-            groups.setdefault(label, []).append(curve)
-    for label, curves in groups.items():
-        table = pd.concat(curves, axis=1)
-        x = table.index / steps_per_unit
-        ax.plot(x, table.median(axis=1), marker=".", label=label)
-        if table.shape[1] > 1:
-            ax.fill_between(x, table.min(axis=1), table.max(axis=1), alpha=0.2)
-    ax.set(xlabel=x_label, ylabel=metric.upper(), ylim=(0, 1.02))
+        label = (variant_of(record) + (f" ({record['dataset']})" if several else "")
+                 + f" · {record['profile']}, {_device_label(record.get('device', ''))}")
+        groups.setdefault(label, []).append(record)
+    fig, (by_step, by_time) = plt.subplots(1, 2, figsize=(9, 3.4), sharey=True)
+    colours: dict[str, str] = {}
+    for label, runs in groups.items():
+        curves = [pd.DataFrame(r["curve"]).set_index("step") for r in runs if r.get("curve")]
+        line = None
+        if curves:
+            table = pd.concat([c[metric] for c in curves], axis=1)
+            x = table.index / steps_per_unit
+            (line,) = by_step.plot(x, table.median(axis=1), marker=".", label=label)
+            if table.shape[1] > 1:
+                by_step.fill_between(x, table.min(axis=1), table.max(axis=1), alpha=0.2, color=line.get_color())
+        timed = [c for c in curves if "seconds" in c]
+        if timed:
+            seconds = pd.concat([c["seconds"] for c in timed], axis=1).median(axis=1)
+            values = pd.concat([c[metric] for c in timed], axis=1).median(axis=1)
+            by_time.plot(seconds, values, marker=".", color=line.get_color() if line else None)
+        else:
+            finished = [(r["wall_seconds"], r["metrics"][metric]) for r in runs if r.get("wall_seconds")]
+            if finished:
+                by_time.scatter(*zip(*finished), marker="x", color=line.get_color() if line else None)
+        if line is not None:
+            colours[label] = line.get_color()
+    if paper is not None:
+        for (dataset, variant), value in paper.items():
+            if any(label.startswith(variant + (f" ({dataset})" if several else "") + " ·") for label in groups):
+                for ax in (by_step, by_time):
+                    ax.axhline(value, color=PAPER_COLOUR, linestyle="--", linewidth=1)
+                by_time.annotate(f"paper: {variant}" + (f" ({dataset})" if several else ""), (0.02, value),
+                                 xycoords=("axes fraction", "data"), fontsize=7, color=PAPER_COLOUR, va="bottom")
+    by_step.set(xlabel=x_label, ylabel=metric.upper(), ylim=(0, 1.02))
+    by_time.set(xlabel="wall-clock seconds (device in the legend)", xscale="log")
+    steps = [x for line in by_step.get_lines() for x in line.get_xdata()]
+    if steps and min(steps) > 0 and max(steps) / min(steps) > 100:
+        by_step.set_xscale("log")
     if title:
-        ax.set_title(title, fontsize=9)
-    if groups:
-        ax.legend(fontsize=8)
+        fig.suptitle(title, fontsize=10)
+    if by_step.get_legend_handles_labels()[0]:
+        by_step.legend(fontsize=7)
     fig.tight_layout()
     return fig
 

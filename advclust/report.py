@@ -23,6 +23,18 @@ def committed(method: str, dataset: str, directory: str = "results", **filters: 
     return [r for r in records if all(r["params"].get(k) == v for k, v in filters.items())]
 
 
+def committed_like(results: runner.Results | Sequence[dict[str, Any]], directory: str | None = "results",
+                   variant_of: Callable[[dict[str, Any]], str] = runner.variant_of) -> list[dict[str, Any]]:
+    """The committed non-quick records of the methods, datasets and variants in ``results``: what a chapter shows
+    beside this execution (none when ``directory`` is None)."""
+    records = results.records if isinstance(results, runner.Results) else list(results)
+    if not directory:
+        return []
+    keys = {(r["method"], r["dataset"], variant_of(r)) for r in records}
+    return [r for method, dataset in dict.fromkeys((m, d) for m, d, _ in keys)
+            for r in committed(method, dataset, directory) if (method, dataset, variant_of(r)) in keys]
+
+
 # --- one comparison table for every chapter ----------------------------------------------------------------------
 
 #: Short names of the papers, as the book cites them.
@@ -68,6 +80,7 @@ def compare(results: runner.Results | Sequence[dict[str, Any]], tables: Sequence
     groups: dict[tuple[str, str], list[dict]] = {}
     for record in records:
         groups.setdefault((record["dataset"], variant_of(record)), []).append(record)
+    earlier = committed_like(records, committed_in, variant_of)
     rows = []
     datasets = list(dict.fromkeys(dataset for dataset, _ in groups))  # one block per dataset, in order of appearance
     for (dataset, variant), runs in sorted(groups.items(), key=lambda item: datasets.index(item[0][0])):
@@ -80,12 +93,11 @@ def compare(results: runner.Results | Sequence[dict[str, Any]], tables: Sequence
                              "source": f"paper ({PAPER_NAMES.get(paper, paper)} Table {table})",
                              **{m.upper(): _printed_cell(cells[cells["metric"] == m]) for m in metrics}, "runs": ""})
         rows.append(_runs_row(dataset, variant, f"this execution ({profile})", runs, metrics))
-        if committed_in:
-            methods_run = {r["method"] for r in runs}
-            earlier = [r for m in methods_run for r in committed(m, dataset, committed_in) if variant_of(r) == variant]
-            for name in sorted({r["profile"] for r in earlier}):
-                rows.append(_runs_row(dataset, variant, f"committed {name} records",
-                                      [r for r in earlier if r["profile"] == name], metrics))
+        methods_run = {r["method"] for r in runs}
+        same = [r for r in earlier if r["dataset"] == dataset and r["method"] in methods_run and variant_of(r) == variant]
+        for name in sorted({r["profile"] for r in same}):
+            rows.append(_runs_row(dataset, variant, f"committed {name} records",
+                                  [r for r in same if r["profile"] == name], metrics))
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame

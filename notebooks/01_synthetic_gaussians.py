@@ -165,6 +165,7 @@ display(Markdown(
     "so short runs need not show it."))
 plots.per_seed(results, title=f"PFCA on eight Gaussians, one dot per seed ({profile} profile)")
 plt.show()
-plots.metric_over_training(results, x_label="generator iterations",
-                           title=f"ACC over training, median over seeds ({profile} profile)")
+plots.metric_over_training(results, x_label="generator iterations", variant_of=by_noise,
+                           committed=report.committed_like(results, variant_of=by_noise),
+                           title=f"ACC against training compute, median over seeds ({profile} profile and committed runs)")
 plt.show()

@@ -121,7 +121,8 @@ for name in datasets:
 # (Fig. 3d/h).
 
 # %% tags=["hide-input"]
-plots.metric_over_training(results, title=f"PFCA, test ACC over training ({profile} profile)")
+plots.metric_over_training(results, committed=report.committed_like(results), paper=report.paper_values(results, TABLES),
+                           x_label="generator iterations", title=f"PFCA, test ACC against training compute")
 plt.show()
 for name in datasets:
     model = results.model("PFCA", name, seeds[0])

@@ -122,8 +122,9 @@ results = runner.fit_experiments(experiments, profile=profile, out=save_records_
 # cluster that has emptied), and ACC/NMI/ARI on the test images.
 
 # %% tags=["hide-input"]
-plots.metric_over_training(results.where(variant=variants), x_label="iterations (one D and one encoder step each)",
-                           title=f"DCAN, test ACC over training ({profile} profile)")
+shown = results.where(variant=variants)
+plots.metric_over_training(shown, committed=report.committed_like(shown), paper=report.paper_values(shown, [("dcan", "2")]),
+                           x_label="iterations (one D and one encoder step each)", title="DCAN, test ACC against training compute")
 plt.show()
 for variant in variants:
     plots.learning_curves(results.model(variant, seed=seeds[0]).history_, plots.DCAN_CURVES,

@@ -142,8 +142,8 @@ if not report.committed("dual-aae", "mnist"):
 # $\mathbb{E}\,H[q(y \mid x)]$ towards 0).
 
 # %% tags=["hide-input"]
-plots.metric_over_training(results, steps_per_unit=epoch, x_label="epoch",
-                           title=f"ACC over epochs, this execution ({profile} profile)")
+plots.metric_over_training(results, steps_per_unit=epoch, x_label="epoch", committed=report.committed_like(results),
+                           paper=report.paper_values(results, [("dual-aae", "I")]), title="ACC against training compute")
 plt.show()
 dual = results.model("Dual-AAE", seed=seeds[0])
 plots.learning_curves(dual.history_, plots.DUALAAE_CURVES, title=f"Dual-AAE, seed {seeds[0]} (x axis: iterations)")
@@ -242,8 +242,8 @@ for variable, size in (("style", dual.style_dim), ("noise", dual.noise_dim)):
 # %% tags=["hide-input"]
 shown = data.load("mnist", split="test", sample=tsne_points, sample_seed=1)
 panels = {"raw pixels": shown.inputs.flatten(1).numpy(),
-          "AAE features": results.model("AAE", seed=seeds[0]).penultimate_features(shown.inputs).numpy(),
-          "Dual-AAE features": dual.penultimate_features(shown.inputs).numpy()}
+          "AAE features": results.model("AAE", seed=seeds[0]).penultimate_features(shown.inputs),
+          "Dual-AAE features": dual.penultimate_features(shown.inputs)}
 embedded = {name: TSNE(n_components=2, init="pca", random_state=0).fit_transform(values)
             for name, values in panels.items()}
 plots.embeddings(embedded, shown.labels.numpy(), title=f"t-SNE of {len(shown)} test digits ({profile} profile)")

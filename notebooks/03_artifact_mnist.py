@@ -153,8 +153,9 @@ display(Markdown(
 # artifact, the rows differ in the first pixel only.
 
 # %% tags=["hide-input"]
-plots.metric_over_training(results.where(variant="PFCA"), x_label="generator iterations",
-                           title=f"PFCA on Artifact-MNIST, ACC over training ({profile} profile)")
+pfca = results.where(variant="PFCA")
+plots.metric_over_training(pfca, x_label="generator iterations", committed=report.committed_like(pfca),
+                           paper=report.paper_values(pfca, **table_iii), title="PFCA on Artifact-MNIST, ACC against training compute")
 plt.show()
 first = results.model("PFCA", seed=seeds[0])
 plots.learning_curves(first.history_, title=f"PFCA on Artifact-MNIST, seed {seeds[0]} ({profile} profile)")

@@ -147,8 +147,11 @@ display(baselines[["acc", "purity", "nmi", "ari"]].round(3))
 # id (the first 10 of 40 for identity; both for gender).
 
 # %% tags=["hide-input"]
-plots.metric_over_training(results, x_label="generator iterations",
-                           title=f"PFCA on ORL, ACC over training ({profile} profile)")
+plots.metric_over_training(results, x_label="generator iterations", variant_of=by_target,
+                           committed=report.committed_like(results, variant_of=by_target),
+                           paper=pd.concat([report.paper_values(results.where(variant=f"PFCA by {target}"), **table_iv[target])
+                                            for target in targets]),
+                           title="PFCA on ORL, ACC against training compute")
 plt.show()
 for target in targets:
     model = results.model(f"PFCA by {target}", seed=seeds[0])

@@ -121,8 +121,8 @@ if usps700.records:
 # ones.
 
 # %% tags=["hide-input"]
-plots.metric_over_training(results, x_label="generator iterations",
-                           title=f"PFCA on the USPS variants, ACC over training ({profile} profile)")
+plots.metric_over_training(results, x_label="generator iterations", committed=report.committed_like(results),
+                           paper=report.paper_values(results, **table_v), title="PFCA on the USPS variants, ACC against training compute")
 plt.show()
 for name in dict.fromkeys([variants[0], variants[-1]]):
     plots.generated_by_cluster(results.model("PFCA", name, seeds[0]), per_cluster=10,

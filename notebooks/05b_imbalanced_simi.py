@@ -117,6 +117,11 @@ display(report.compare(mnist_results, metrics=("acc", "purity", "nmi", "ari"), *
 plots.per_seed(mnist_results, paper=report.paper_values(mnist_results, **table_vi),
                title=f"imbalanced MNIST, one dot per run ({profile} profile)")
 plt.show()
+for shown, steps in ((mnist_results.where("IMSAT"), "IMSAT minibatches"),
+                     (mnist_results.where(["ClusterGAN", "SIMI-ClusterGAN"]), "generator steps")):
+    plots.metric_over_training(shown, x_label=steps, committed=report.committed_like(shown),
+                               paper=report.paper_values(shown, **table_vi), title="imbalanced MNIST, ACC against training compute")
+    plt.show()
 
 # %% [markdown]
 # ### Which minority digits each method generates (SIMI-ClusterGAN Figs. 11 and 13)

@@ -113,7 +113,9 @@ plt.show()
 # first (the panels of the MNIST chapter).
 
 # %% tags=["hide-input"]
-plots.metric_over_training(results.where(variant=variants), x_label="iterations", title=f"DCAN on {label}")
+shown = results.where(variant=variants)
+plots.metric_over_training(shown, x_label="iterations", committed=report.committed_like(shown),
+                           paper=report.paper_values(shown, **tables), title=f"DCAN on {label}, ACC against training compute")
 plt.show()
 plots.learning_curves(results.model("DCAN", seed=seeds[0]).history_, plots.DCAN_CURVES,
                       title=f"DCAN on {label}, seed {seeds[0]}", x_label="iterations (one D and one encoder step each)")

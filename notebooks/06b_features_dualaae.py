@@ -109,7 +109,8 @@ plt.show()
 # (the panels of the MNIST chapter).
 
 # %% tags=["hide-input"]
-plots.metric_over_training(results, steps_per_unit=epoch, x_label="epochs", title=f"Dual-AAE on {label}")
+plots.metric_over_training(results, steps_per_unit=epoch, x_label="epochs", committed=report.committed_like(results),
+                           paper=report.paper_values(results, **tables), title=f"Dual-AAE on {label}, ACC against training compute")
 plt.show()
 plots.learning_curves(results.model("Dual-AAE", seed=seeds[0]).history_, plots.DUALAAE_CURVES,
                       title=f"Dual-AAE on {label}, seed {seeds[0]}", x_label="iterations")

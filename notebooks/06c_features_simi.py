@@ -116,6 +116,9 @@ if not any(report.committed("simi-clustergan", name) for name in features):
 plots.per_seed(results, paper=report.paper_values(results, **tables),
                title=f"{'; '.join(labels.values())}, one dot per run ({profile} profile)")
 plt.show()
+plots.metric_over_training(results, x_label="iterations (IMSAT minibatches; generator steps)", committed=report.committed_like(results),
+                           paper=report.paper_values(results, **tables), title="ACC against training compute")
+plt.show()
 
 # %% [markdown]
 # ## Training of the first run on each feature set
