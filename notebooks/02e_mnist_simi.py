@@ -65,9 +65,9 @@
 # --seeds 3 --out results/mnist` on one CPU thread) keeps the paper's phase 1
 # exactly and changes two things in phase 2, both for time: the MLP networks
 # 256-256 (SIMI-ClusterGAN's networks for low-dimensional data) instead of
-# the conv networks, which take about 2 s per generator step on one core
-# against 0.05 s for the MLPs, and 10 000 generator steps of the paper's
-# 37 500. The line under the first table says where its records stand.
+# the conv networks, which are far slower per generator step on a CPU core
+# (`advclust bench simi-mnist` measures the conv networks' rate), and
+# 10 000 generator steps of the paper's 37 500. The line under the first table says where its records stand.
 
 # %% tags=["parameters"]
 profile = "paper"  # which profile's parameters these are; `advclust book` sets it
