@@ -79,6 +79,7 @@ def cmd_run(args: argparse.Namespace) -> int:
           flush=True)
     records = runner.run_many(args.method, args.dataset, params, seeds=range(args.first_seed, args.first_seed + args.seeds),
                               profile=args.profile, out=args.out, profile_entry=entry, runs_root=runs_root,
+                              batch_seeds=not args.no_batch_seeds,
                               **profiles.run_data_options(args.profile, args.method, args.dataset))
     for record in records:
         if record.get("status") == "diverged":
@@ -144,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--profile", default="quick", help="parameter profile: " + ", ".join(profiles.names()))
     run.add_argument("--seeds", type=int, default=1, help="number of seeds (runs)")
     run.add_argument("--first-seed", type=int, default=0)
+    run.add_argument("--no-batch-seeds", action="store_true",
+                     help="train the seeds one after another instead of as one seed batch (the default where the "
+                          "method allows it; the records are the same to float tolerance)")
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a hyperparameter")
     run.add_argument("--out", help="folder for the JSON run records (e.g. results/)")
     run.add_argument("--status", action="store_true",

@@ -7,20 +7,23 @@ import math
 import torch
 from torch import nn
 
+from advclust import seeds
+
 
 def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    """WGAN-GP penalty E[(||grad D(x_hat)||_2 - 1)^2] on random interpolates (PFCA Eq. 5)."""
-    epsilon = torch.rand(len(real), *([1] * (real.dim() - 1)), device=real.device, dtype=real.dtype)
+    """WGAN-GP penalty E[(||grad D(x_hat)||_2 - 1)^2] on random interpolates (PFCA Eq. 5); per seed in a
+    seed batch (:mod:`advclust.seeds`)."""
+    epsilon = seeds.rand(len(real) // seeds.count(), *([1] * (real.dim() - 1)), device=real.device, dtype=real.dtype)
     interpolates = (epsilon * real + (1 - epsilon) * fake).requires_grad_(True)
     scores = critic(interpolates)
     (gradients,) = torch.autograd.grad(scores.sum(), interpolates, create_graph=True)
     norms = gradients.reshape(len(real), -1).norm(2, dim=1)
-    return ((norms - 1) ** 2).mean()
+    return seeds.mean((norms - 1) ** 2)
 
 
 def wasserstein_estimate(critic_real: torch.Tensor, critic_fake: torch.Tensor) -> torch.Tensor:
-    """E[D(real)] - E[D(fake)]: the critic's estimate of the Earth Mover distance."""
-    return critic_real.mean() - critic_fake.mean()
+    """E[D(real)] - E[D(fake)]: the critic's estimate of the Earth Mover distance (per seed in a seed batch)."""
+    return seeds.mean(critic_real) - seeds.mean(critic_fake)
 
 
 def entropy(probabilities: torch.Tensor, dim: int = -1) -> torch.Tensor:

@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -123,14 +123,7 @@ def _execute(estimator: Any, header: dict[str, Any], train_data: data.Dataset, e
              callbacks: Sequence = (), fit_options: dict[str, Any] | None = None,
              folder: Path | None = None) -> dict[str, Any]:
     """Fit and score a prepared run; return its record. In a run ``folder``: checkpoint there, keep its status."""
-    if folder is not None:
-        params = estimator.get_params()
-        if "checkpoint_dir" in params and not params["checkpoint_dir"]:
-            estimator.set_params(checkpoint_dir=str(folder))
-        if not params.get("checkpoint_every", 1):
-            estimator.set_params(checkpoint_every=runs.default_checkpoint_every(params["n_iterations"]))
-        runs.write_status(folder, state="running", started=now())
-        callbacks = [*callbacks, lambda model, step: runs.write_status(folder, step=step)]
+    callbacks = _start(estimator, folder, callbacks)
     commit = git_commit()  # the code that runs is the code at the start
     started = time.perf_counter()
     try:
@@ -138,21 +131,84 @@ def _execute(estimator: Any, header: dict[str, Any], train_data: data.Dataset, e
             estimator.fit(train_data.training_source, eval_set=(eval_data.inputs, eval_data.labels),
                           callbacks=callbacks, **(fit_options or {}))
     except TrainingDiverged as error:
-        diverged = {"step": error.step, "loss": error.loss}
-        error.record = {**header, "status": "diverged", "diverged": diverged, "metrics": {},
-                        "curve": evaluation_curve(getattr(estimator, "history_", None)),
-                        "wall_seconds": round(time.perf_counter() - started, 3),
-                        **provenance(getattr(estimator, "device_", header["params"].get("device", "auto"))),
-                        "commit": commit}
-        if folder is not None:
-            runs.write_status(folder, state="diverged", diverged=diverged, step=error.step,
-                              record=str(_write_json(folder / runs.RECORD_NAME, error.record)))
+        error.record = _diverged(estimator, header, error, time.perf_counter() - started, commit, folder)
         raise
     except BaseException as error:  # an interruption or a bug: the run can be resumed, say it stopped
-        if folder is not None:
-            runs.write_status(folder, state="died", error=f"{type(error).__name__}: {error}".splitlines()[0])
+        _died(folder, error)
+        raise
+    return _finish(estimator, header, train_data, eval_data, time.perf_counter() - started, commit, folder)
+
+
+def _execute_seeds(prepared: Sequence[tuple[Any, dict[str, Any]]], train_data: data.Dataset, eval_data: data.Dataset,
+                   callbacks: Sequence = (), folders: Sequence[Path | None] = ()) -> list[dict[str, Any]]:
+    """Fit the prepared runs of one configuration as one seed batch (:func:`methods.fit_seeds`); their records.
+
+    Each record is the one its sequential run writes; ``wall_seconds`` is the batch's, and ``batched_seeds``
+    says how many seeds shared it. A diverged seed gets its diverged record while the others go on.
+    """
+    estimators = [estimator for estimator, _ in prepared]
+    folders = list(folders) or [None] * len(prepared)
+    per_seed = {id(e): _start(e, folder, callbacks) for e, folder in zip(estimators, folders)}
+    def dispatch(model: Any, step: int) -> None:  # each seed's own callbacks (its run folder's status)
+        for callback in per_seed[id(model)]:
+            callback(model, step)
+    commit = git_commit()
+    started = time.perf_counter()
+    try:
+        with training.checkpoint_labels(dataset=train_data.name, dataset_options=_jsonable(train_data.options)):
+            methods.fit_seeds(estimators, train_data.training_source, eval_set=(eval_data.inputs, eval_data.labels),
+                              callbacks=[dispatch])
+    except BaseException as error:
+        for folder in folders:
+            _died(folder, error)
         raise
     wall = time.perf_counter() - started
+    records = []
+    for (estimator, header), folder in zip(prepared, folders):
+        header = {**header, "batched_seeds": len(prepared)}
+        if estimator.diverged_ is not None:
+            records.append(_diverged(estimator, header, estimator.diverged_, wall, commit, folder))
+        else:
+            records.append(_finish(estimator, header, train_data, eval_data, wall, commit, folder))
+    return records
+
+
+def _start(estimator: Any, folder: Path | None, callbacks: Sequence) -> list:
+    """Point a run's checkpoints at its ``folder`` and mark it running; its callbacks with the status update."""
+    if folder is None:
+        return list(callbacks)
+    params = estimator.get_params()
+    if "checkpoint_dir" in params and not params["checkpoint_dir"]:
+        estimator.set_params(checkpoint_dir=str(folder))
+    if not params.get("checkpoint_every", 1):
+        estimator.set_params(checkpoint_every=runs.default_checkpoint_every(params["n_iterations"]))
+    runs.write_status(folder, state="running", started=now())
+    return [*callbacks, lambda model, step: runs.write_status(folder, step=step)]
+
+
+def _died(folder: Path | None, error: BaseException) -> None:
+    if folder is not None:
+        runs.write_status(folder, state="died", error=f"{type(error).__name__}: {error}".splitlines()[0])
+
+
+def _diverged(estimator: Any, header: dict[str, Any], error: TrainingDiverged, wall: float, commit: str | None,
+              folder: Path | None) -> dict[str, Any]:
+    """The record of a diverged run (also written to its run folder)."""
+    diverged = {"step": error.step, "loss": error.loss}
+    record = {**header, "status": "diverged", "diverged": diverged, "metrics": {},
+              "curve": evaluation_curve(getattr(estimator, "history_", None)),
+              "wall_seconds": round(wall, 3),
+              **provenance(getattr(estimator, "device_", header["params"].get("device", "auto"))),
+              "commit": commit}
+    if folder is not None:
+        runs.write_status(folder, state="diverged", diverged=diverged, step=error.step,
+                          record=str(_write_json(folder / runs.RECORD_NAME, record)))
+    return record
+
+
+def _finish(estimator: Any, header: dict[str, Any], train_data: data.Dataset, eval_data: data.Dataset, wall: float,
+            commit: str | None, folder: Path | None) -> dict[str, Any]:
+    """Score a fitted run; its record (also written to its run folder)."""
     if eval_data is train_data and getattr(estimator, "labels_", None) is not None:
         scores = metrics.clustering_scores(eval_data.labels, estimator.labels_)  # fit labelled these very inputs
     else:
@@ -200,8 +256,12 @@ def run_many(method: str, dataset: str | data.Dataset, params: dict[str, Any] | 
              dataset_options: dict[str, Any] | None = None, eval_dataset: str | data.Dataset | None = None,
              eval_options: dict[str, Any] | None = None, callbacks: Sequence = (),
              fit_options: dict[str, Any] | None = None, profile_entry: str | None = None,
-             runs_root: str | os.PathLike | None = None) -> list[dict[str, Any]]:
+             runs_root: str | os.PathLike | None = None, batch_seeds: bool = True) -> list[dict[str, Any]]:
     """One run per seed (options as :func:`fit_run`'s); records are written under ``out`` as they finish.
+
+    With ``batch_seeds`` (the default) the seeds train as one seed batch (:mod:`advclust.seeds`) where the
+    method allows it (:func:`methods.can_batch_seeds`) and no ``fit_options`` are given; the records are
+    those of sequential runs to float tolerance.
 
     The data are loaded once. With ``runs_root`` every seed is marked pending there first, so that the
     runs still to come show in ``advclust run --status``. A seed that diverges gives a record with
@@ -211,6 +271,12 @@ def run_many(method: str, dataset: str | data.Dataset, params: dict[str, Any] | 
     prepared = [_prepare(method, train_data, eval_data, params, seed, profile, profile_entry) for seed in seeds]
     folders = [None if runs_root is None else runs.claim(runs_root, run_id(header), **_status_fields(header))
                for _, header in prepared]
+    if batch_seeds and not fit_options and methods.can_batch_seeds([e for e, _ in prepared]):
+        records = _execute_seeds(prepared, train_data, eval_data, callbacks, folders)
+        if out is not None:
+            for record in records:
+                write_record(record, out)
+        return records
     records = []
     for (estimator, header), folder in zip(prepared, folders):
         try:
@@ -396,18 +462,18 @@ def _same(a: Any, b: Any) -> bool:
 
 def fit_experiments(experiments: Experiment | Sequence[Experiment], profile: str = "custom",
                     out: str | os.PathLike | None = None, keep_models: bool = True,
-                    verbose: bool = True) -> Results:
+                    verbose: bool = True, batch_seeds: bool = True) -> Results:
     """Fit every experiment over its seeds; records are complete when made and written under ``out`` (if given).
 
+    With ``batch_seeds`` an experiment's seeds train as one seed batch where its method allows it and it has no
+    ``fit_options`` (:mod:`advclust.seeds`; the records equal sequential runs' to float tolerance).
     Prints one line per run (ACC, NMI, ARI, seconds) unless ``verbose`` is false.
     """
     experiments = [experiments] if isinstance(experiments, Experiment) else list(experiments)
     results = Results(profile=profile)
     for experiment in experiments:
-        for seed in experiment.seeds:
-            options = experiment.fit_options(seed) if callable(experiment.fit_options) else experiment.fit_options
-            record, model, eval_data = fit_run(experiment.method, experiment.data, experiment.params, seed, profile,
-                                               eval_dataset=experiment.evaluate_on, fit_options=options)
+        for record, model, eval_data in _experiment_runs(experiment, profile, batch_seeds):
+            seed = record["seed"]
             record["variant"] = experiment.label
             for name, measure in experiment.extra_metrics.items():
                 value = measure(model, eval_data)
@@ -419,6 +485,28 @@ def fit_experiments(experiments: Experiment | Sequence[Experiment], profile: str
                 results.models[(record["variant"], record["dataset"], seed)] = model
             if verbose:
                 scores = record["metrics"]
+                batched = f" (one batch of {record['batched_seeds']} seeds)" if record.get("batched_seeds") else ""
                 print(f"{record['variant']} on {record['dataset']}, seed {seed}: ACC {scores['acc']:.4f}, "
-                      f"NMI {scores['nmi']:.4f}, ARI {scores['ari']:.4f}, {record['wall_seconds']:.0f} s")
+                      f"NMI {scores['nmi']:.4f}, ARI {scores['ari']:.4f}, {record['wall_seconds']:.0f} s{batched}")
     return results
+
+
+def _experiment_runs(experiment: Experiment, profile: str,
+                     batch_seeds: bool) -> Iterator[tuple[dict[str, Any], Any, data.Dataset]]:
+    """(record, fitted model, evaluation data) of each seed of ``experiment``: one seed batch where possible."""
+    seeds = list(experiment.seeds)
+    if batch_seeds and not experiment.fit_options and len(seeds) > 1:
+        train_data, eval_data = _load_data(experiment.data, None, experiment.evaluate_on, None)
+        prepared = [_prepare(experiment.method, train_data, eval_data, experiment.params, seed, profile, None)
+                    for seed in seeds]
+        estimators = [estimator for estimator, _ in prepared]
+        if methods.can_batch_seeds(estimators):
+            for estimator, record in zip(estimators, _execute_seeds(prepared, train_data, eval_data)):
+                if record["status"] == "diverged":  # as a sequential run of the chapter would
+                    raise estimator.diverged_
+                yield record, estimator, eval_data
+            return
+    for seed in seeds:
+        options = experiment.fit_options(seed) if callable(experiment.fit_options) else experiment.fit_options
+        yield fit_run(experiment.method, experiment.data, experiment.params, seed, profile,
+                      eval_dataset=experiment.evaluate_on, fit_options=options)

@@ -29,6 +29,7 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
+from advclust import seeds
 from advclust.errors import TrainingDiverged, UserInputError
 from advclust.system import atomic_torch_save, resolve_device  # resolve_device: methods call training.resolve_device
 
@@ -148,17 +149,27 @@ def batches_for(source: torch.Tensor | Callable, batch_size: int, device: torch.
 def _check_finite(model: NeuralClusterer, window: list[dict[str, torch.Tensor]], first_step: int,
                   checkpoint: Path | None) -> None:
     """Raise :class:`TrainingDiverged` at the first loss of ``window`` that is NaN or infinite (one host sync)."""
-    names = list(window[0])
-    values = torch.stack([torch.stack([row[name].float() for name in names]) for row in window])
+    error = _divergence(model, {name: torch.stack([row[name].float().reshape(()) for row in window])
+                                for name in window[0]}, first_step, checkpoint)
+    if error is not None:
+        raise error
+
+
+def _divergence(model: NeuralClusterer, losses: dict[str, torch.Tensor], first_step: int,
+                checkpoint: Path | None) -> TrainingDiverged | None:
+    """The :class:`TrainingDiverged` of the first NaN or infinite value of ``losses`` (name -> one value per
+    step since ``first_step``), or None."""
+    names = list(losses)
+    values = torch.stack([losses[name] for name in names], dim=1)
     bad = ~torch.isfinite(values)
     if not bool(bad.any()):
-        return
+        return None
     row, column = (int(i) for i in bad.nonzero()[0])
     step, loss = first_step + row + 1, names[column]
     where = f"; the last good checkpoint is {checkpoint}" if checkpoint and checkpoint.exists() else (
         "; no checkpoint was kept (set checkpoint_dir to keep one)")
-    raise TrainingDiverged(f"{type(model).__name__}: loss {loss!r} became NaN or infinite at step {step}{where}",
-                           step=step, loss=loss)
+    return TrainingDiverged(f"{type(model).__name__} (seed {model.seed}): loss {loss!r} became NaN or infinite at "
+                            f"step {step}{where}", step=step, loss=loss)
 
 
 def train(
@@ -203,7 +214,7 @@ def train(
         _check_finite(model, window, window_start, checkpoint)  # never log or save a diverged state
         if log:
             row: dict[str, float] = {"step": done, "seconds": time.perf_counter() - began}
-            row.update({name: torch.stack([r[name] for r in window]).float().mean().item() for name in window[0]})
+            row.update({name: torch.stack([r[name].reshape(()) for r in window]).float().mean().item() for name in window[0]})
             if evaluate or (eval_set is not None and done == model.n_iterations):
                 row.update({name: float(value) for name, value in model.evaluate(*eval_set).items()})
             model.history_records_.append(row)
@@ -240,7 +251,7 @@ def _identity(model: NeuralClusterer, source: torch.Tensor | Callable) -> dict[s
 
 
 def _checkpoint_state(model: NeuralClusterer, batches, step: int, window: list[dict[str, torch.Tensor]],
-                      window_start: int, identity: dict[str, Any]) -> dict[str, Any]:
+                      window_start: int, identity: dict[str, Any], rng: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "step": step,
         "identity": identity,
@@ -248,7 +259,7 @@ def _checkpoint_state(model: NeuralClusterer, batches, step: int, window: list[d
         "modules": {name: m.state_dict() for name, m in model.modules_().items()},
         "optimizers": {name: o.state_dict() for name, o in model.optimizers_().items()},
         "batches": batches.state_dict(),
-        "rng": rng_state(),
+        "rng": rng_state() if rng is None else rng,
         "history": model.history_records_,
         "window": [{name: value.detach().cpu() for name, value in row.items()} for row in window],
         "window_start": window_start,
@@ -257,8 +268,8 @@ def _checkpoint_state(model: NeuralClusterer, batches, step: int, window: list[d
 
 
 def _save(model: NeuralClusterer, batches, path: Path, step: int, window: list[dict[str, torch.Tensor]],
-          window_start: int, identity: dict[str, Any]) -> None:
-    atomic_torch_save(path, _checkpoint_state(model, batches, step, window, window_start, identity))
+          window_start: int, identity: dict[str, Any], rng: dict[str, Any] | None = None) -> None:
+    atomic_torch_save(path, _checkpoint_state(model, batches, step, window, window_start, identity, rng))
 
 
 # Parameters that may change between an interrupted run and its resumption.
@@ -313,3 +324,149 @@ def _same(a: Any, b: Any) -> bool:
 def history_frame(records: list[dict[str, float]]) -> pd.DataFrame:
     """The history as a DataFrame indexed by step."""
     return pd.DataFrame.from_records(records).set_index("step") if records else pd.DataFrame()
+
+
+# -- seed-batched training ------------------------------------------------------------------------------------
+
+class SeedBatches:
+    """Seed-major minibatches: each seed's own stream of batches, its reshuffles drawn from its own generator."""
+
+    def __init__(self, streams: list[TensorBatches | SamplerBatches], random: seeds.SeedStreams):
+        self.streams, self.random = streams, random
+        self.batch_size = streams[0].batch_size
+
+    def next(self) -> torch.Tensor:
+        return torch.cat([self.random.within(s, stream.next) for s, stream in enumerate(self.streams)])
+
+
+def _replace_attributes(model: NeuralClusterer, replacements: dict[int, Any]) -> None:
+    """Point each attribute of ``model`` that is one of the objects in ``replacements`` (by id) to its replacement."""
+    for name, value in list(vars(model).items()):
+        if id(value) in replacements:
+            setattr(model, name, replacements[id(value)])
+
+
+def _stacked_model(models: Sequence[NeuralClusterer], device: torch.device) -> NeuralClusterer:
+    """A shallow copy of ``models[0]`` whose networks and optimizers are the seed-grouped ones of all ``models``."""
+    names = list(models[0].modules_())
+    stacked = {name: seeds.stack_modules([m.modules_()[name] for m in models]).to(device) for name in names}
+    lead = copy.copy(models[0])
+    replacements: dict[int, Any] = {id(models[0].modules_()[name]): stacked[name] for name in names}
+    per_seed_modules = [[m.modules_()[name] for name in names] for m in models]
+    for name, optimizer in models[0].optimizers_().items():
+        replacements[id(optimizer)] = seeds.stack_optimizer([m.optimizers_()[name] for m in models],
+                                                            per_seed_modules, list(stacked.values()))
+    _replace_attributes(lead, replacements)
+    return lead
+
+
+def _sync(lead: NeuralClusterer, model: NeuralClusterer, seed_index: int, optimizers: bool = False) -> None:
+    """Load seed ``seed_index``'s networks (and optimizer states) from the stacked ``lead`` into ``model``."""
+    for name, module in lead.modules_().items():
+        model.modules_()[name].load_state_dict(seeds.unstack_state(module.state_dict(), seed_index))
+    if optimizers:
+        for name, optimizer in lead.optimizers_().items():
+            model.optimizers_()[name].load_state_dict(seeds.unstack_optimizer_state(optimizer.state_dict(), seed_index))
+
+
+def train_seeds(
+    models: Sequence[NeuralClusterer],
+    source: torch.Tensor | Callable,
+    eval_set: tuple[torch.Tensor, torch.Tensor] | None = None,
+    callbacks: Sequence[Callable[[NeuralClusterer, int], None]] = (),
+) -> None:
+    """Train ``models`` (one configuration, different seeds) as one seed-batched model (:mod:`advclust.seeds`).
+
+    Each model ends as :func:`train` leaves it, with its own initialisation, random stream, data order,
+    history, evaluations, snapshots and checkpoint; a sequential run resumes a batched run's checkpoint and
+    the other way round. A seed whose losses become NaN or infinite is set aside with its last good networks
+    and ``diverged_`` (the :class:`TrainingDiverged`), while the other seeds go on; nothing is raised for it.
+    """
+    device = resolve_device(models[0].device)
+    per_seed: list[dict[str, Any]] = []
+    for model in models:
+        seed_everything(model.seed)
+        model.device_ = device
+        model.build(source, device)
+        batches = batches_for(source, model.batch_size, device)
+        model.history_records_, model.snapshots_, model.diverged_ = [], {}, None
+        identity = _identity(model, source)
+        checkpoint = Path(model.checkpoint_dir) / CHECKPOINT_NAME if model.checkpoint_dir else None
+        start, window, window_start = 0, [], 0
+        if checkpoint is not None and checkpoint.exists():
+            start, window, window_start = _resume(model, batches, checkpoint, identity)
+        model.resumed_from_ = start
+        per_seed.append({"batches": batches, "identity": identity, "checkpoint": checkpoint, "start": start,
+                         "window": window, "window_start": window_start, "rng": rng_state()})
+    if len({(s["start"], s["window_start"], len(s["window"])) for s in per_seed}) > 1:
+        for model in models:  # checkpoints at different steps cannot share one loop: one run after another
+            train(model, source, eval_set, callbacks)
+        return
+
+    count = len(models)
+    lead = _stacked_model(models, device)
+    random = seeds.SeedStreams([{key: s["rng"][key] for key in ("torch", "cuda") if key in s["rng"]}
+                                for s in per_seed])
+    batches = SeedBatches([s["batches"] for s in per_seed], random)
+    start, window_start = per_seed[0]["start"], per_seed[0]["window_start"]
+    window = [{name: torch.stack([s["window"][i][name].reshape(()) for s in per_seed]) for name in per_seed[0]["window"][i]}
+              for i in range(len(per_seed[0]["window"]))]
+    active = list(range(count))
+    events = {lead.n_iterations, *lead.snapshot_steps}
+    began = time.perf_counter() - (models[0].history_records_[-1]["seconds"] if models[0].history_records_ else 0.0)
+    bar = tqdm(range(start, lead.n_iterations), initial=start, total=lead.n_iterations,
+               desc=f"{type(lead).__name__} x{count} seeds", disable=not lead.progress, mininterval=1.0)
+    with seeds.batched_seeds(random):
+        for step in bar:
+            window.append(lead.train_step(batches, step))
+            done = step + 1
+            evaluate = eval_set is not None and lead.eval_every and done % lead.eval_every == 0
+            log = done % lead.log_every == 0 or done in events or evaluate
+            save = per_seed[0]["checkpoint"] is not None and (done == lead.n_iterations or (
+                lead.checkpoint_every and done % lead.checkpoint_every == 0))
+            if not (log or save):
+                continue
+            losses = {name: torch.stack([row[name].float().reshape(-1).expand(count) for row in window])
+                      for name in window[0]}  # (steps, seeds)
+            seconds = time.perf_counter() - began
+            for s in list(active):
+                model, state = models[s], per_seed[s]
+                mine = {name: values[:, s] for name, values in losses.items()}
+                model.diverged_ = _divergence(model, mine, window_start, state["checkpoint"])
+                if model.diverged_ is not None:
+                    active.remove(s)
+                    continue
+                _sync(lead, model, s, optimizers=save)
+                if log:
+                    row: dict[str, float] = {"step": done, "seconds": seconds}
+                    row.update({name: float(values.mean()) for name, values in mine.items()})
+                    if evaluate or (eval_set is not None and done == lead.n_iterations):
+                        row.update({name: float(value) for name, value in model.evaluate(*eval_set).items()})
+                    model.history_records_.append(row)
+                    if done in lead.snapshot_steps:
+                        model.snapshots_[done] = {name: copy.deepcopy(m.state_dict()) for name, m in model.modules_().items()}
+                if save:
+                    seed_window = [] if log else [{name: value[s] for name, value in row.items()}
+                                                  for row in _expanded(window, count)]
+                    rng = {**state["rng"], **random.states[s]}
+                    _save(model, state["batches"], state["checkpoint"], done, seed_window,
+                          done if log else window_start, state["identity"], rng)
+                if log:
+                    for callback in callbacks:
+                        callback(model, done)
+            if log:
+                window, window_start = [], done
+                if active:
+                    first = models[active[0]].history_records_[-1]
+                    bar.set_postfix({k: f"{v:.3g}" for k, v in first.items() if k not in ("step", "seconds")},
+                                    refresh=False)
+            if not active:
+                break
+    bar.close()
+    for s in active:
+        _sync(lead, models[s], s, optimizers=True)
+        models[s].n_iter_ = models[s].n_iterations
+
+
+def _expanded(window: list[dict[str, torch.Tensor]], count: int) -> list[dict[str, torch.Tensor]]:
+    return [{name: value.reshape(-1).expand(count) for name, value in row.items()} for row in window]

@@ -245,6 +245,9 @@ class NeuralClusterer(Clusterer):
     #: Whether ``fit`` takes an endless sampler ``sampler(n, device) -> inputs`` (synthetic data) as well.
     fits_sampler = False
 
+    #: Whether several seeds can train as one seed-batched model (:func:`fit_seeds`, :mod:`advclust.seeds`).
+    batchable = False
+
     def validate_params(self) -> None:
         """Check the common parameters; subclasses extend this with their own."""
         check_param("n_iterations", self.n_iterations, "int", 1)
@@ -373,3 +376,42 @@ class NeuralClusterer(Clusterer):
     def _outputs(self, function: Callable[[torch.Tensor], torch.Tensor], X: Any) -> np.ndarray:
         """``function`` of the inputs ``X`` (checked by :meth:`inputs`), batched as :meth:`_batched`, as NumPy."""
         return self._batched(function, self.inputs(X)).numpy()
+
+
+#: Parameters in which the estimators of one seed batch may differ.
+PER_SEED_PARAMS = ("seed", "checkpoint_dir", "progress")
+
+
+def can_batch_seeds(estimators: Sequence[Any]) -> bool:
+    """Whether ``estimators`` can train as one seed batch: two or more of one batchable method whose
+    parameters differ only in :data:`PER_SEED_PARAMS`."""
+    if len(estimators) < 2 or not all(getattr(e, "batchable", False) for e in estimators):
+        return False
+    if len({type(e) for e in estimators}) > 1:
+        return False
+    same = [{k: v for k, v in e.get_params().items() if k not in PER_SEED_PARAMS} for e in estimators]
+    return all(repr(params) == repr(same[0]) for params in same[1:])
+
+
+def fit_seeds(estimators: Sequence[NeuralClusterer], X: Any, eval_set: tuple[Any, Any] | None = None,
+              callbacks: Sequence[Callable[[NeuralClusterer, int], None]] = ()) -> list[NeuralClusterer]:
+    """``fit`` each of ``estimators`` (one configuration, different seeds) on ``X``, trained as one seed batch.
+
+    Each estimator ends as its own ``fit`` would leave it. One whose training diverged keeps its last good
+    networks and its ``diverged_`` error (a :class:`~advclust.errors.TrainingDiverged`), and has no ``labels_``.
+    """
+    if not can_batch_seeds(estimators):
+        raise UserInputError("fit_seeds needs two or more estimators of one batchable method whose parameters "
+                             f"differ only in {', '.join(PER_SEED_PARAMS)}")
+    lead = estimators[0]
+    sampler = lead.fits_sampler and callable(X) and not isinstance(X, (torch.Tensor, np.ndarray))
+    X = X if sampler else lead.fit_inputs(X)
+    for estimator in estimators:
+        estimator.validate_params()
+    if eval_set is not None and not sampler:
+        eval_set = (check_inputs(eval_set[0], type(lead).__name__, shape=tuple(X.shape[1:])), eval_set[1])
+    with training.global_rng_kept():
+        training.train_seeds(estimators, X, eval_set=eval_set, callbacks=callbacks)
+        for estimator in estimators:
+            estimator.labels_ = None if sampler or estimator.diverged_ is not None else estimator.predict(X)
+    return list(estimators)

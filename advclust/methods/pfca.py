@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from advclust import losses, nets
+from advclust import losses, nets, seeds
 from advclust.errors import UserInputError
 from advclust.methods.base import Encoding, NeuralClusterer, check_param, check_sequence, estimator, run_control
 
@@ -59,6 +59,7 @@ class PFCA(NeuralClusterer):
 
     network_family = "pfca"
     fits_sampler = True
+    batchable = True
 
     def validate_params(self) -> None:
         super().validate_params()
@@ -107,14 +108,14 @@ class PFCA(NeuralClusterer):
         return losses.staircase(self.eta0, self.eta_gamma, self.eta_tau, step)
 
     def sample_codes(self, n: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Cluster ids y ~ p(y), their one-hot codes, and noise z ~ N(0, I)."""
+        """Cluster ids y ~ p(y), their one-hot codes, and noise z ~ N(0, I): ``n`` of each per seed."""
         device = self.device_
         if self.prior_ is None:
-            ids = torch.randint(0, self.n_clusters, (n,), device=device)
+            ids = seeds.randint(self.n_clusters, n, device=device)
         else:
-            ids = torch.multinomial(self.prior_, n, replacement=True)
+            ids = seeds.multinomial(self.prior_, n)
         onehot = F.one_hot(ids, self.n_clusters).float()
-        return ids, onehot, torch.randn(n, self.noise_dim, device=device)
+        return ids, onehot, seeds.randn(n, self.noise_dim, device=device)
 
     def train_step(self, batches, step: int) -> dict[str, torch.Tensor]:
         """One generator iteration of Algorithm 1 with its N_critic and N_class inner steps."""
@@ -125,32 +126,32 @@ class PFCA(NeuralClusterer):
             ids, onehot, noise = self.sample_codes((self.n_critic + self.n_class) * n)
             fakes = self.generator_(onehot, noise)
         for i in range(self.n_critic):
-            real, fake = batches.next(), fakes[i * n : (i + 1) * n]
+            real, fake = batches.next(), seeds.rows(fakes, i * n, (i + 1) * n)
             critic_real, critic_fake = self.critic_(real), self.critic_(fake)
             penalty = losses.gradient_penalty(self.critic_, real, fake)
             wasserstein = losses.wasserstein_estimate(critic_real, critic_fake)
             critic_loss = -wasserstein + self.gp_weight * penalty
             self.optimizer_d_.zero_grad(set_to_none=True)
-            critic_loss.backward()
+            critic_loss.sum().backward()  # one loss per seed in a seed batch: each seed's own gradient
             self.optimizer_d_.step()
         for i in range(self.n_critic, self.n_critic + self.n_class):
-            fake_ids = ids[i * n : (i + 1) * n]
-            logits = self.classifier_(fakes[i * n : (i + 1) * n])
-            classifier_loss = F.cross_entropy(logits, fake_ids)
+            fake_ids = seeds.rows(ids, i * n, (i + 1) * n)
+            logits = self.classifier_(seeds.rows(fakes, i * n, (i + 1) * n))
+            classifier_loss = seeds.mean(F.cross_entropy(logits, fake_ids, reduction="none"))
             self.optimizer_c_.zero_grad(set_to_none=True)
-            classifier_loss.backward()
+            classifier_loss.sum().backward()
             self.optimizer_c_.step()
-        fake_accuracy = (logits.detach().argmax(1) == fake_ids).float().mean()
+        fake_accuracy = seeds.mean((logits.detach().argmax(1) == fake_ids).float())
 
         eta = self.eta_at(step)
         nets.set_requires_grad(self.critic_, False)
         nets.set_requires_grad(self.classifier_, False)
         ids, onehot, noise = self.sample_codes(n)
         fake = self.generator_(onehot, noise)
-        entropy_term = F.cross_entropy(self.classifier_(fake), ids)
-        generator_loss = -self.critic_(fake).mean() + eta * entropy_term
+        entropy_term = seeds.mean(F.cross_entropy(self.classifier_(fake), ids, reduction="none"))
+        generator_loss = -seeds.mean(self.critic_(fake)) + eta * entropy_term
         self.optimizer_g_.zero_grad(set_to_none=True)
-        generator_loss.backward()
+        generator_loss.sum().backward()
         self.optimizer_g_.step()
         nets.set_requires_grad(self.critic_, True)
         nets.set_requires_grad(self.classifier_, True)

@@ -1,0 +1,147 @@
+"""Seed batching (advclust.seeds, training.train_seeds): N seeds as one model equal N sequential runs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from advclust import runner, seeds
+from advclust.errors import UserInputError
+from advclust.methods import PFCA, can_batch_seeds, fit_seeds
+
+TOLERANCE = 1e-4
+
+
+def _inputs(shape: tuple[int, ...], n: int = 48) -> tuple[torch.Tensor, np.ndarray]:
+    generator = torch.Generator().manual_seed(0)
+    return torch.rand(n, *shape, generator=generator), np.arange(n) % 3
+
+
+def _pfca(seed: int, hidden: list[int], **options) -> PFCA:
+    return PFCA(n_clusters=3, noise_dim=2, hidden=hidden, gp_weight=10.0, n_iterations=6, batch_size=8, log_every=2,
+                eval_every=3, progress=False, device="cpu", seed=seed, **options)
+
+
+def _assert_same_run(sequential: PFCA, batched: PFCA) -> None:
+    a, b = (m.history_.drop(columns="seconds") for m in (sequential, batched))
+    assert list(a.columns) == list(b.columns) and list(a.index) == list(b.index)
+    np.testing.assert_allclose(a.to_numpy(), b.to_numpy(), rtol=TOLERANCE, atol=TOLERANCE, equal_nan=True)
+    for name, module in sequential.modules_().items():
+        for (key, p), (key_b, q) in zip(module.state_dict().items(), batched.modules_()[name].state_dict().items()):
+            assert key == key_b
+            torch.testing.assert_close(p, q, rtol=TOLERANCE, atol=TOLERANCE)
+    np.testing.assert_array_equal(sequential.labels_, batched.labels_)
+
+
+@pytest.mark.parametrize("shape, hidden", [((4,), [8, 8]), ((1, 16, 16), [4, 8])], ids=["mlp", "conv"])
+def test_pfca_batched_equals_sequential(one_thread, shape, hidden):
+    X, y = _inputs(shape)
+    sequential = [_pfca(seed, hidden).fit(X, eval_set=(X, y)) for seed in (0, 1, 2)]
+    batched = fit_seeds([_pfca(seed, hidden) for seed in (0, 1, 2)], X, eval_set=(X, y))
+    for a, b in zip(sequential, batched):
+        _assert_same_run(a, b)
+    assert not np.allclose(batched[0].history_["generator_loss"], batched[1].history_["generator_loss"])
+
+
+def test_pfca_batched_with_a_cluster_prior_and_a_sampler(one_thread):
+    def sampler(n, device):
+        return torch.rand(n, 2, device=device)
+
+    prior = dict(cluster_prior=[0.5, 0.25, 0.25])
+    sequential = [_pfca(seed, [8], **prior).fit(sampler) for seed in (3, 4)]
+    batched = fit_seeds([_pfca(seed, [8], **prior) for seed in (3, 4)], sampler)
+    for a, b in zip(sequential, batched):
+        assert b.labels_ is None
+        np.testing.assert_allclose(a.history_.drop(columns="seconds").to_numpy(),
+                                   b.history_.drop(columns="seconds").to_numpy(), rtol=TOLERANCE, atol=TOLERANCE)
+
+
+@pytest.mark.parametrize("layer", [
+    lambda: nn.Linear(5, 3), lambda: nn.Conv2d(2, 3, 3, stride=2, padding=1),
+    lambda: nn.ConvTranspose2d(2, 3, 5, stride=2, padding=2, output_padding=1),
+    lambda: nn.Sequential(nn.Linear(5, 4), nn.BatchNorm1d(4), nn.ReLU()),
+    lambda: nn.Sequential(nn.Conv2d(2, 3, 3, bias=False), nn.BatchNorm2d(3)),
+], ids=["linear", "conv", "deconv", "batchnorm1d", "batchnorm2d"])
+def test_grouped_layers_compute_each_seed_with_its_own_weights(layer):
+    torch.manual_seed(0)
+    layers = [layer() for _ in range(3)]
+    stacked = seeds.stack_modules(layers)
+    is_conv = any(isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)) for m in layers[0].modules())
+    x = torch.randn(3 * 4, 2, 6, 6) if is_conv else torch.randn(3 * 4, 5)
+    with seeds.batched_seeds(seeds.SeedStreams([seeds.SeedStreams.current()] * 3)):
+        out = stacked(x.requires_grad_(True))
+    expected = torch.cat([module(block) for module, block in zip(layers, x.split(4))])
+    torch.testing.assert_close(out, expected, rtol=1e-5, atol=1e-5)
+    out.square().sum().backward()  # gradients reach each seed's own weights
+    first = next(layers[0].parameters())
+    expected[:4].square().sum().backward()
+    torch.testing.assert_close(next(stacked.parameters()).grad[0], first.grad, rtol=1e-4, atol=1e-5)
+    for s, module in enumerate(layers):  # running statistics per seed
+        for key, value in module.state_dict().items():
+            torch.testing.assert_close(stacked.state_dict()[key][s], value)
+
+
+def test_dropout_masks_are_each_seeds_own():
+    layer = seeds.stack_modules([nn.Dropout(0.5) for _ in range(2)])
+    states = []
+    for seed in (7, 8):
+        torch.manual_seed(seed)
+        states.append(seeds.SeedStreams.current())
+    with seeds.batched_seeds(seeds.SeedStreams(states)):
+        out = layer(torch.ones(2 * 10, 3))
+    for s, seed in enumerate((7, 8)):
+        torch.manual_seed(seed)
+        torch.testing.assert_close(out[10 * s : 10 * (s + 1)], nn.functional.dropout(torch.ones(10, 3), 0.5))
+
+
+def test_a_diverged_seed_is_set_aside_and_the_others_go_on(one_thread):
+    X, y = _inputs((4,))
+    models = [_pfca(seed, [8]) for seed in (0, 1)]
+    original = PFCA.train_step
+
+    def poisoned(self, batches, step):
+        losses = original(self, batches, step)
+        if step >= 3:  # seed 1's critic loss becomes NaN after 3 steps
+            losses["critic_loss"] = losses["critic_loss"] * torch.tensor([1.0, float("nan")])
+        return losses
+
+    try:
+        PFCA.train_step = poisoned
+        fit_seeds(models, X, eval_set=(X, y))
+    finally:
+        PFCA.train_step = original
+    healthy, diverged = models
+    assert healthy.diverged_ is None and len(healthy.labels_) == len(X) and healthy.history_.index[-1] == 6
+    assert diverged.diverged_.step == 4 and diverged.diverged_.loss == "critic_loss"
+    assert diverged.labels_ is None and diverged.history_.index[-1] == 3  # the last good row (step 3 is evaluated)
+
+
+def test_a_sequential_run_resumes_a_batched_checkpoint(one_thread, tmp_path):
+    X, _ = _inputs((4,))
+    folders = [tmp_path / f"seed{seed}" for seed in (0, 1)]
+    half = [_pfca(seed, [8], checkpoint_dir=str(f)).set_params(n_iterations=4) for seed, f in zip((0, 1), folders)]
+    fit_seeds(half, X)
+    resumed = _pfca(1, [8], checkpoint_dir=str(folders[1])).fit(X)
+    assert resumed.resumed_from_ == 4
+    _assert_same_run(_pfca(1, [8]).fit(X), resumed)
+
+
+def test_can_batch_seeds_needs_one_configuration():
+    assert can_batch_seeds([_pfca(0, [8]), _pfca(1, [8]).set_params(progress=True)])
+    assert not can_batch_seeds([_pfca(0, [8])])
+    assert not can_batch_seeds([_pfca(0, [8]), _pfca(1, [16])])
+    with pytest.raises(UserInputError, match="differ only in seed"):
+        fit_seeds([_pfca(0, [8]), _pfca(1, [16])], _inputs((4,))[0])
+
+
+def test_run_many_batches_seeds_unless_told_not_to(one_thread, tmp_path):
+    params = dict(n_clusters=8, noise_dim=2, hidden=[8], n_iterations=4, batch_size=16, progress=False, device="cpu")
+    batched = runner.run_many("pfca", "gaussians8", params, seeds=(0, 1), runs_root=tmp_path / "a")
+    sequential = runner.run_many("pfca", "gaussians8", params, seeds=(0, 1), runs_root=tmp_path / "b",
+                                 batch_seeds=False)
+    assert [r["batched_seeds"] for r in batched] == [2, 2] and "batched_seeds" not in sequential[0]
+    for a, b in zip(batched, sequential):
+        assert a["status"] == b["status"] == "done"
+        assert a["metrics"] == pytest.approx(b["metrics"], abs=0.02)
