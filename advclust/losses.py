@@ -69,7 +69,7 @@ def vat_perturbation(
         with torch.no_grad():
             probabilities = network(x).softmax(1)
     probabilities = probabilities.detach()
-    direction = _unit_rows(torch.randn_like(x))
+    direction = _unit_rows(seeds.rand_like(x, normal=True))
     for _ in range(n_power):
         direction = (xi * direction).requires_grad_(True)
         divergence = categorical_kl(probabilities, network(x + direction)).sum()
@@ -82,13 +82,13 @@ def vat_perturbation(
 
 
 def marginal_entropy(probabilities: torch.Tensor) -> torch.Tensor:
-    """H(Y): the entropy of the mean prediction over the batch (SIMI-ClusterGAN Eq. 11)."""
-    return entropy(probabilities.mean(0))
+    """H(Y): the entropy of the mean prediction over the batch (SIMI-ClusterGAN Eq. 11); per seed in a seed batch."""
+    return seeds.each(lambda p: entropy(p.mean(0)), probabilities)
 
 
 def conditional_entropy(probabilities: torch.Tensor) -> torch.Tensor:
-    """H(Y|X): the mean entropy of the per-input predictions (SIMI-ClusterGAN Eq. 11)."""
-    return entropy(probabilities).mean()
+    """H(Y|X): the mean entropy of the per-input predictions (SIMI-ClusterGAN Eq. 11); per seed in a seed batch."""
+    return seeds.mean(entropy(probabilities))
 
 
 def mutual_information(probabilities: torch.Tensor) -> torch.Tensor:

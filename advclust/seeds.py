@@ -64,9 +64,9 @@ class SeedStreams:
             self.states[seed_index] = self.current()
             self.restore(outside)
 
-    def draw(self, work: Callable[[], torch.Tensor]) -> torch.Tensor:
-        """Seed-major rows: ``work()`` once per seed, in that seed's stream."""
-        return torch.cat([self.within(s, work) for s in range(len(self))])
+    def draw(self, work: Callable[[], torch.Tensor], dim: int = 0) -> torch.Tensor:
+        """``work()`` once per seed, in that seed's stream, joined along ``dim`` (the rows: seed-major)."""
+        return torch.cat([self.within(s, work) for s in range(len(self))], dim=dim)
 
 
 _STREAMS: ContextVar[SeedStreams | None] = ContextVar("seed_streams", default=None)
@@ -88,9 +88,15 @@ def count() -> int:
     return 1 if streams is None else len(streams)
 
 
-def _draw(work: Callable[[], torch.Tensor]) -> torch.Tensor:
+def _draw(work: Callable[[], torch.Tensor], dim: int = 0) -> torch.Tensor:
     streams = _STREAMS.get()
-    return work() if streams is None else streams.draw(work)
+    return work() if streams is None else streams.draw(work, dim)
+
+
+def per_seed(work: Callable[[], torch.Tensor], dim: int = 0) -> torch.Tensor:
+    """``work()`` (random draws for one seed's rows) once per seed in its own stream, joined along ``dim``,
+    the dimension of the rows (e.g. 1 for draws shaped (2, rows))."""
+    return _draw(work, dim)
 
 
 # -- random draws: ``n`` rows per seed ------------------------------------------------------------------------

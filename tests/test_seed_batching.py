@@ -24,15 +24,34 @@ def _pfca(seed: int, hidden: list[int], **options) -> PFCA:
                 eval_every=3, progress=False, device="cpu", seed=seed, **options)
 
 
-def _assert_same_run(sequential: PFCA, batched: PFCA) -> None:
+#: Networks with batch norm: a linear bias right before batch norm gets a gradient of float noise only, which
+#: Adam turns into full-size steps, so such runs differ with any change of summation order. Measured: two
+#: sequential runs of the convolutional ClusterGAN on one and on two threads differ in their losses by up to
+#: 2e-3 (relative) after 3 steps, as much as batched and sequential runs do.
+BATCH_NORM_TOLERANCE = 1e-2
+
+
+def _assert_same_run(sequential, batched, parameters: bool = True) -> None:
+    """The same history, labels and posteriors; with ``parameters`` every parameter and buffer too
+    (``parameters=False``: networks with batch norm, compared to :data:`BATCH_NORM_TOLERANCE`)."""
+    tolerance = TOLERANCE if parameters else BATCH_NORM_TOLERANCE
     a, b = (m.history_.drop(columns="seconds") for m in (sequential, batched))
     assert list(a.columns) == list(b.columns) and list(a.index) == list(b.index)
-    np.testing.assert_allclose(a.to_numpy(), b.to_numpy(), rtol=TOLERANCE, atol=TOLERANCE, equal_nan=True)
+    np.testing.assert_allclose(a.to_numpy(), b.to_numpy(), rtol=tolerance, atol=tolerance, equal_nan=True)
+    if parameters or sequential.labels_ is None:
+        np.testing.assert_array_equal(sequential.labels_, batched.labels_)
+    else:  # an input on a cluster boundary may go either way
+        assert np.mean(sequential.labels_ == batched.labels_) >= 0.95
+    if sequential.labels_ is not None:
+        inputs = torch.rand(16, *sequential.data_shape_, generator=torch.Generator().manual_seed(1))
+        np.testing.assert_allclose(sequential.predict_proba(inputs), batched.predict_proba(inputs),
+                                   atol=tolerance)
+    if not parameters:
+        return
     for name, module in sequential.modules_().items():
         for (key, p), (key_b, q) in zip(module.state_dict().items(), batched.modules_()[name].state_dict().items()):
             assert key == key_b
             torch.testing.assert_close(p, q, rtol=TOLERANCE, atol=TOLERANCE)
-    np.testing.assert_array_equal(sequential.labels_, batched.labels_)
 
 
 @pytest.mark.parametrize("shape, hidden", [((4,), [8, 8]), ((1, 16, 16), [4, 8])], ids=["mlp", "conv"])
@@ -145,3 +164,42 @@ def test_run_many_batches_seeds_unless_told_not_to(one_thread, tmp_path):
     for a, b in zip(batched, sequential):
         assert a["status"] == b["status"] == "done"
         assert a["metrics"] == pytest.approx(b["metrics"], abs=0.02)
+
+
+def _imsat(seed: int, **options):
+    from advclust.methods import IMSAT
+
+    return IMSAT(n_clusters=3, hidden=[8, 8], radius_neighbour=3, n_iterations=6, batch_size=8, log_every=2,
+                 eval_every=3, progress=False, device="cpu", seed=seed, **options)
+
+
+@pytest.mark.parametrize("options", [{}, {"augment": True, "mu_on": "conditional"}], ids=["vat", "vat+affine"])
+def test_imsat_batched_equals_sequential(one_thread, options):
+    X, y = _inputs((1, 8, 8))
+    sequential = [_imsat(seed, **options).fit(X, eval_set=(X, y)) for seed in (0, 1)]
+    batched = fit_seeds([_imsat(seed, **options) for seed in (0, 1)], X, eval_set=(X, y))
+    for a, b in zip(sequential, batched):
+        _assert_same_run(a, b, parameters=False)  # P_phi has a linear bias before each batch norm
+
+
+@pytest.mark.parametrize("shape", [(4,), (1, 28, 28)], ids=["mlp", "conv"])
+def test_clustergan_batched_equals_sequential(one_thread, shape):
+    from advclust.methods import ClusterGAN
+
+    X, y = _inputs(shape)
+    architecture = dict(architecture="mlp", hidden=[8, 8]) if len(shape) == 1 else {}
+
+    def make(seed):
+        return ClusterGAN(n_clusters=3, noise_dim=2, n_iterations=4, batch_size=8, log_every=2, eval_every=2,
+                          kmeans_n_init=2, progress=False, device="cpu", seed=seed, **architecture)
+
+    sequential = [make(seed).fit(X, eval_set=(X, y)) for seed in (0, 1)]
+    batched = fit_seeds([make(seed) for seed in (0, 1)], X, eval_set=(X, y))
+    for a, b in zip(sequential, batched):
+        _assert_same_run(a, b, parameters=len(shape) == 1)  # the conv networks have batch norm
+
+
+def test_simi_clustergan_trains_one_seed_at_a_time():
+    from advclust.methods import SIMIClusterGAN
+
+    assert not can_batch_seeds([SIMIClusterGAN(seed=0), SIMIClusterGAN(seed=1)])

@@ -308,7 +308,11 @@ class NeuralClusterer(Clusterer):
     def fit_networks(self, X: torch.Tensor | Callable, eval_set: tuple[torch.Tensor, torch.Tensor] | None = None,
                      callbacks: Sequence[Callable[[NeuralClusterer, int], None]] = ()) -> None:
         """The training part of ``fit`` (parameters already checked); methods with extra steps extend it."""
-        training.train(self, X, eval_set=eval_set, callbacks=callbacks)
+        training.train(self, self.training_source(X), eval_set=eval_set, callbacks=callbacks)
+
+    def training_source(self, X: torch.Tensor | Callable) -> torch.Tensor | Callable:
+        """What the training loop draws minibatches from: the inputs ``X`` themselves unless a method says otherwise."""
+        return X
 
     def predict(self, X: Any) -> np.ndarray:
         """Cluster label of each input: the argmax of the posterior."""
@@ -387,6 +391,8 @@ def can_batch_seeds(estimators: Sequence[Any]) -> bool:
     parameters differ only in :data:`PER_SEED_PARAMS`."""
     if len(estimators) < 2 or not all(getattr(e, "batchable", False) for e in estimators):
         return False
+    if any(type(e).fit_networks is not NeuralClusterer.fit_networks for e in estimators):
+        return False  # a method with steps around the loop (SIMI-ClusterGAN's phase 1) trains one seed at a time
     if len({type(e) for e in estimators}) > 1:
         return False
     same = [{k: v for k, v in e.get_params().items() if k not in PER_SEED_PARAMS} for e in estimators]
@@ -411,7 +417,8 @@ def fit_seeds(estimators: Sequence[NeuralClusterer], X: Any, eval_set: tuple[Any
     if eval_set is not None and not sampler:
         eval_set = (check_inputs(eval_set[0], type(lead).__name__, shape=tuple(X.shape[1:])), eval_set[1])
     with training.global_rng_kept():
-        training.train_seeds(estimators, X, eval_set=eval_set, callbacks=callbacks)
+        sources = [estimator.training_source(X) for estimator in estimators]
+        training.train_seeds(estimators, sources[0], eval_set=eval_set, callbacks=callbacks)
         for estimator in estimators:
             estimator.labels_ = None if sampler or estimator.diverged_ is not None else estimator.predict(X)
     return list(estimators)

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from sklearn.cluster import KMeans
 from torch import nn
 
-from advclust import losses, nets
+from advclust import losses, nets, seeds
 from advclust.errors import UserInputError, check_choice
 from advclust.methods.base import Encoding, NeuralClusterer, check_param, check_sequence, estimator, run_control
 from advclust.methods.imsat import IMSAT
@@ -77,6 +77,7 @@ class ClusterGAN(NeuralClusterer):
     batch_size: int = run_control(64)
 
     network_family = "clustergan"
+    batchable = True
 
     # The prior of z_M and the losses SIMI-ClusterGAN adds; ClusterGAN has none of them.
     prior = "uniform"
@@ -130,11 +131,11 @@ class ClusterGAN(NeuralClusterer):
         """The ids of z_M for one minibatch: P_phi's assignments of ``real`` (Eq. 12) or uniform draws."""
         if self.prior == "learned":
             return learned
-        return torch.randint(0, self.n_clusters, (len(real),), device=real.device)
+        return seeds.randint(self.n_clusters, len(real) // seeds.count(), device=real.device)
 
     def noise(self, n: int) -> torch.Tensor:
-        """z_n ~ N(0, sigma^2 I)."""
-        return self.sigma * torch.randn(n, self.noise_dim, device=self.device_)
+        """``n`` rows of z_n ~ N(0, sigma^2 I) in all (in a seed batch, n / seeds from each seed's stream)."""
+        return self.sigma * seeds.randn(n // seeds.count(), self.noise_dim, device=self.device_)
 
     def objective(self, real: torch.Tensor) -> dict[str, torch.Tensor]:
         """The terms of the generator-encoder objective (SIMI-ClusterGAN Eq. 16) on one real minibatch, and their ``total``.
@@ -148,20 +149,21 @@ class ClusterGAN(NeuralClusterer):
         fake = self.generator_(onehot, z_n)
         encoded_n, encoded_logits = self.encoder_(fake)
         terms = {
-            "adversarial": -self.critic_(fake).mean(),
-            "ce": F.cross_entropy(encoded_logits, ids),
-            "mse": F.mse_loss(encoded_n, z_n),
+            "adversarial": -seeds.mean(self.critic_(fake)),
+            "ce": seeds.mean(F.cross_entropy(encoded_logits, ids, reduction="none")),
+            "mse": seeds.mean(F.mse_loss(encoded_n, z_n, reduction="none")),
         }
         weights = {"ce": self.alpha_ce, "mse": self.alpha_mse, **self.added_loss_weights()}
         if any(weights.get(name, 0) for name in ("rec", "pce", "cm")):
             real_n, real_logits = self.encoder_(real)
             if weights.get("rec", 0):  # Eq. 13: x - G(E(x)), E's categorical part as its softmax
-                terms["rec"] = F.mse_loss(self.generator_(real_logits.softmax(1), real_n), real)
+                terms["rec"] = seeds.mean(F.mse_loss(self.generator_(real_logits.softmax(1), real_n), real,
+                                                     reduction="none"))
             if weights.get("pce", 0):  # Eq. 14: E's categorical part against P_phi's assignment
-                terms["pce"] = F.cross_entropy(real_logits, learned)
+                terms["pce"] = seeds.mean(F.cross_entropy(real_logits, learned, reduction="none"))
             if weights.get("cm", 0):  # Eq. 15: x_g - G(z_n', E(x)_M)
                 other = self.generator_(real_logits.softmax(1), self.noise(len(real)))
-                terms["cm"] = F.mse_loss(other, fake)
+                terms["cm"] = seeds.mean(F.mse_loss(other, fake, reduction="none"))
         terms["total"] = terms["adversarial"] + sum(weights[name] * terms[name] for name in terms if name in weights)
         return terms
 
@@ -176,14 +178,14 @@ class ClusterGAN(NeuralClusterer):
             wasserstein = losses.wasserstein_estimate(self.critic_(real), self.critic_(fake))
             critic_loss = -wasserstein + self.gp_weight * penalty
             self.optimizer_d_.zero_grad(set_to_none=True)
-            critic_loss.backward()
+            critic_loss.sum().backward()  # one loss per seed in a seed batch: each seed's own gradient
             self.optimizer_d_.step()
 
         nets.set_requires_grad(self.critic_, False)
         terms = self.objective(batches.next())
         self.optimizer_g_.zero_grad(set_to_none=True)
         self.optimizer_e_.zero_grad(set_to_none=True)
-        terms["total"].backward()
+        terms["total"].sum().backward()
         self.optimizer_g_.step()
         self.optimizer_e_.step()
         nets.set_requires_grad(self.critic_, True)
@@ -288,6 +290,8 @@ class SIMIClusterGAN(ClusterGAN):
     beta_p: float = 0.1
     beta_mu: float = 4.0
     beta2: float = 0.999  # ClusterGAN's parameter with SIMI-ClusterGAN §IV-B's value
+
+    batchable = False  # phase 1 (IMSAT) runs inside fit, one seed at a time; phase 2 alone would batch
 
     def added_loss_weights(self) -> dict[str, float]:
         return {"rec": self.alpha_re, "pce": self.alpha_pcl, "cm": self.alpha_cm}

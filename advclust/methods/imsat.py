@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from advclust import losses, nets, training
+from advclust import losses, nets, seeds, training
 from advclust.errors import UserInputError, check_choice
 from advclust.methods.base import Encoding, NeuralClusterer, check_param, check_sequence, estimator, run_control
 
@@ -47,10 +47,11 @@ def random_affine(images: torch.Tensor, rotation: float, scale: Sequence[float],
     """Each image rotated within +-``rotation`` degrees, scaled by a factor in ``scale`` along x and y, and
     sheared by factors in (-shear, shear) (SIMI-ClusterGAN §IV-C's distortions for Fashion-MNIST), all drawn uniformly."""
     n, device = len(images), images.device
-    angle = (torch.rand(n, device=device) * 2 - 1) * math.radians(rotation)
+    per_seed = n // seeds.count()  # in a seed batch each seed's draws come from its own stream
+    angle = (seeds.per_seed(lambda: torch.rand(per_seed, device=device)) * 2 - 1) * math.radians(rotation)
     low, high = scale
-    sx, sy = (torch.rand(2, n, device=device) * (high - low) + low)
-    hx, hy = (torch.rand(2, n, device=device) * 2 - 1) * shear
+    sx, sy = (seeds.per_seed(lambda: torch.rand(2, per_seed, device=device), dim=1) * (high - low) + low)
+    hx, hy = (seeds.per_seed(lambda: torch.rand(2, per_seed, device=device), dim=1) * 2 - 1) * shear
     cos, sin = angle.cos(), angle.sin()
     rotate = torch.stack([torch.stack([cos, -sin], 1), torch.stack([sin, cos], 1)], 1)
     shear_m = torch.stack([torch.stack([torch.ones_like(hx), hx], 1), torch.stack([hy, torch.ones_like(hy)], 1)], 1)
@@ -101,6 +102,7 @@ class IMSAT(NeuralClusterer):
     batch_size: int = run_control(250)
 
     network_family = "imsat"
+    batchable = True
 
     def validate_params(self) -> None:
         super().validate_params()
@@ -124,20 +126,16 @@ class IMSAT(NeuralClusterer):
         check_param("beta2", self.beta2, "float", 0, 1)
 
     # -- training ------------------------------------------------------------
-    def fit_networks(self, X: torch.Tensor, eval_set: tuple[torch.Tensor, torch.Tensor] | None = None,
-                     callbacks: Sequence[Callable] = ()) -> None:
-        """Learn P_phi from the inputs ``X`` (a tensor: the adaptive radius needs every input)."""
+    def training_source(self, X: torch.Tensor) -> torch.Tensor:
+        """Row indices of the inputs ``X`` (a tensor: the adaptive radius needs every input): the loop draws
+        minibatches of indices, so each input keeps its own radius."""
         if self.augment and X.dim() != 4:
             raise UserInputError(f"augment=True needs images (N, C, H, W), got inputs of shape {tuple(X.shape)}")
         self._fit_inputs = X
-        try:
-            # The loop draws minibatches of row indices, so each input keeps its own radius.
-            training.train(self, torch.arange(len(X)), eval_set=eval_set, callbacks=callbacks)
-        finally:
-            del self._fit_inputs
+        return torch.arange(len(X))
 
     def build(self, source: torch.Tensor, device: torch.device) -> None:
-        self.inputs_ = self._fit_inputs.to(device, torch.float32)
+        self.inputs_ = self.__dict__.pop("_fit_inputs").to(device, torch.float32)
         self.data_shape_ = tuple(self.inputs_.shape[1:])
         self.architecture_, network = nets.build_networks(self.network_family, self.architecture, self.data_shape_,
                                                           hidden=self.hidden, n_clusters=self.n_clusters)
@@ -170,15 +168,15 @@ class IMSAT(NeuralClusterer):
         target = probabilities.detach()
         with nets.frozen_batch_stats(self.network_):
             perturbation = losses.vat_perturbation(self.network_, x, radius, self.xi, self.n_power, target)
-            sat = losses.categorical_kl(target, self.network_(x + perturbation)).mean()
+            sat = seeds.mean(losses.categorical_kl(target, self.network_(x + perturbation)))
             affine = torch.zeros((), device=x.device)
             if self.augment:
                 distorted = random_affine(x, self.rotation, self.scale, self.shear)
-                affine = losses.categorical_kl(target, self.network_(distorted)).mean()
+                affine = seeds.mean(losses.categorical_kl(target, self.network_(distorted)))
         information, marginal, conditional = self.information_term(probabilities)
         loss = sat + affine - self.beta_p * information
         self.optimizer_.zero_grad(set_to_none=True)
-        loss.backward()
+        loss.sum().backward()  # one loss per seed in a seed batch: each seed's own gradient
         self.optimizer_.step()
         return {"loss": loss.detach(), "vat": sat.detach(), "affine_sat": affine.detach(),
                 "h_y": marginal.detach(), "h_y_given_x": conditional.detach()}
