@@ -203,3 +203,21 @@ def test_simi_clustergan_trains_one_seed_at_a_time():
     from advclust.methods import SIMIClusterGAN
 
     assert not can_batch_seeds([SIMIClusterGAN(seed=0), SIMIClusterGAN(seed=1)])
+
+
+@pytest.mark.parametrize("options", [{}, {"dual": False, "clustering_regularization": False}], ids=["dual-aae", "aae"])
+def test_dualaae_batched_equals_sequential(one_thread, options):
+    from advclust.methods import DualAAE
+
+    X, y = _inputs((6,))
+
+    def make(seed):  # the critic has dropout: each seed's masks come from its own stream
+        return DualAAE(n_clusters=3, style_dim=1, encoder_hidden=(8,), decoder_hidden=(8,), critic_hidden=(8,),
+                       pretrain_epochs=1, n_iterations=4, batch_size=8, log_every=2, eval_every=2, progress=False,
+                       device="cpu", seed=seed, **options)
+
+    sequential = [make(seed).fit(X, eval_set=(X, y)) for seed in (0, 1)]
+    batched = fit_seeds([make(seed) for seed in (0, 1)], X, eval_set=(X, y))
+    for a, b in zip(sequential, batched):
+        assert a.pretrain_history_ == b.pretrain_history_
+        _assert_same_run(a, b, parameters=not any(isinstance(m, nn.BatchNorm1d) for m in a.encoder_.modules()))

@@ -27,13 +27,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from advclust import losses, nets, training
+from advclust import losses, nets, seeds, training
 from advclust.errors import UserInputError, check_choice
 from advclust.methods.base import Encoding, NeuralClusterer, check_param, check_sequence, estimator, run_control
 
 def clustering_regularization(posteriors: torch.Tensor, conditional_weight: float) -> torch.Tensor:
-    """Dual-AAE Eq. 9 on a batch: -H[q(y)] + lambda2 * mean H[q(y|x)], q(y) the batch's mean posterior."""
-    return -losses.entropy(posteriors.mean(0)) + conditional_weight * losses.entropy(posteriors).mean()
+    """Dual-AAE Eq. 9 on a batch: -H[q(y)] + lambda2 * mean H[q(y|x)], q(y) the batch's mean posterior (per seed
+    in a seed batch)."""
+    return -losses.marginal_entropy(posteriors) + conditional_weight * losses.conditional_entropy(posteriors)
 
 
 def _step_each(terms: Sequence[tuple[torch.Tensor, torch.optim.Optimizer]]) -> None:
@@ -45,7 +46,8 @@ def _step_each(terms: Sequence[tuple[torch.Tensor, torch.optim.Optimizer]]) -> N
     grads = []
     for loss, optimizer in terms:
         params = [p for group in optimizer.param_groups for p in group["params"]]
-        grads.append((params, torch.autograd.grad(loss, params, retain_graph=True, allow_unused=True)))
+        # one loss per seed in a seed batch: their sum gives each seed its own gradient
+        grads.append((params, torch.autograd.grad(loss.sum(), params, retain_graph=True, allow_unused=True)))
     for (params, gradients), (_, optimizer) in zip(grads, terms):
         for p, g in zip(params, gradients):
             p.grad = g
@@ -106,6 +108,7 @@ class DualAAE(NeuralClusterer):
     batch_size: int = run_control(100)
 
     network_family = "dual-aae"
+    batchable = True
 
     def validate_params(self) -> None:
         super().validate_params()
@@ -184,13 +187,14 @@ class DualAAE(NeuralClusterer):
     def reconstruction_loss(self, x: torch.Tensor) -> torch.Tensor:
         """O-AE: mean squared error of P(softmax(logits), h, z) against x (the reference code's loss)."""
         logits, h, z = self.encoder_(x)
-        return F.mse_loss(self.decoder_(logits.softmax(1), h, z), x)
+        return seeds.mean(F.mse_loss(self.decoder_(logits.softmax(1), h, z), x, reduction="none"))
 
     def sample_prior(self, n: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Cluster ids y ~ Mult(1/K), style h ~ N(0, I) and noise z ~ N(0, I)."""
-        device = self.device_
-        ids = torch.randint(0, self.n_clusters, (n,), device=device)
-        return ids, torch.randn(n, self.style_dim, device=device), torch.randn(n, self.noise_dim, device=device)
+        """``n`` rows in all (n / seeds per seed in a seed batch) of cluster ids y ~ Mult(1/K), style h ~ N(0, I)
+        and noise z ~ N(0, I)."""
+        device, n = self.device_, n // seeds.count()
+        ids = seeds.randint(self.n_clusters, n, device=device)
+        return ids, seeds.randn(n, self.style_dim, device=device), seeds.randn(n, self.noise_dim, device=device)
 
     def critic_input(self, y: torch.Tensor, h: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """What D sees: (h, z), and y in front of them when the category is matched adversarially."""
@@ -201,9 +205,9 @@ class DualAAE(NeuralClusterer):
         ids, h, z = self.sample_prior(n)
         generated = self.decoder_(F.one_hot(ids, self.n_clusters).float(), h, z)
         logits, h_back, _ = self.encoder_(generated)
-        loss = F.cross_entropy(logits, ids)
+        loss = seeds.mean(F.cross_entropy(logits, ids, reduction="none"))
         if self.style_dim:
-            loss = loss + F.mse_loss(h_back, h)
+            loss = loss + seeds.mean(F.mse_loss(h_back, h, reduction="none"))
         return loss
 
     def train_step(self, batches, step: int) -> dict[str, torch.Tensor]:
@@ -219,14 +223,14 @@ class DualAAE(NeuralClusterer):
             penalty = losses.gradient_penalty(self.critic_, real, fake) if self.gp_weight else torch.zeros((), device=x.device)
             critic_loss = -wasserstein + self.gp_weight * penalty
             self.optimizer_critic_.zero_grad(set_to_none=True)
-            critic_loss.backward()
+            critic_loss.sum().backward()  # one loss per seed in a seed batch: each seed's own gradient
             self.optimizer_critic_.step()
 
         nets.set_requires_grad(self.critic_, False)
         logits, h, z = self.encoder_(x)
         posteriors = logits.softmax(1)
-        reconstruction = F.mse_loss(self.decoder_(posteriors, h, z), x)
-        adversarial = -self.critic_(self.critic_input(posteriors, h, z)).mean()
+        reconstruction = seeds.mean(F.mse_loss(self.decoder_(posteriors, h, z), x, reduction="none"))
+        adversarial = -seeds.mean(self.critic_(self.critic_input(posteriors, h, z)))
         terms = [(reconstruction, self.optimizer_recon_), (adversarial, self.optimizer_adv_)]
         if self.clustering_regularization:
             terms.append((clustering_regularization(posteriors, self.conditional_entropy_weight), self.optimizer_cr_))
@@ -242,8 +246,8 @@ class DualAAE(NeuralClusterer):
                 "gradient_penalty": penalty.detach(),
                 "reconstruction": reconstruction.detach(),
                 "adversarial": adversarial.detach(),
-                "marginal_entropy": losses.entropy(posteriors.mean(0)),
-                "conditional_entropy": losses.entropy(posteriors).mean(),
+                "marginal_entropy": losses.marginal_entropy(posteriors),
+                "conditional_entropy": losses.conditional_entropy(posteriors),
             }
             if self.dual:
                 report["dual_reconstruction"] = dual.detach()
