@@ -190,44 +190,38 @@ class SeedLinear(nn.Module):
         return out.reshape(*x.shape[:-1], -1)
 
 
-class SeedConv2d(nn.Module):
-    """N 2-d convolutions as one grouped convolution (one group per seed); ``weight`` (N, out, in, k, k)."""
+class _SeedConvolution(nn.Module):
+    """N convolutions of one kind as one grouped convolution (one group per seed), the seeds in front of ``weight``."""
 
-    def __init__(self, layers: Sequence[nn.Conv2d]):
+    def __init__(self, layers: Sequence[nn.Conv2d | nn.ConvTranspose2d]):
         super().__init__()
         first = layers[0]
         if first.groups != 1 or first.padding_mode != "zeros":
             raise NotImplementedError("seed batching supports ungrouped, zero-padded convolutions only")
         self.seeds, self.stride, self.padding, self.dilation = len(layers), first.stride, first.padding, first.dilation
+        self.output_padding = getattr(first, "output_padding", None)
         self.weight = _stacked([layer.weight for layer in layers])
         self.bias = _stacked([layer.bias for layer in layers])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         weight = self.weight.reshape(-1, *self.weight.shape[2:])
         bias = None if self.bias is None else self.bias.reshape(-1)
-        y = F.conv2d(_to_groups(x, self.seeds), weight, bias, self.stride, self.padding, self.dilation, self.seeds)
-        return _from_groups(y, self.seeds)
+        return _from_groups(self.convolve(_to_groups(x, self.seeds), weight, bias), self.seeds)
 
 
-class SeedConvTranspose2d(nn.Module):
-    """N transposed 2-d convolutions as one grouped one; ``weight`` (N, in, out, k, k)."""
+class SeedConv2d(_SeedConvolution):
+    """N 2-d convolutions; ``weight`` (N, out, in, k, k)."""
 
-    def __init__(self, layers: Sequence[nn.ConvTranspose2d]):
-        super().__init__()
-        first = layers[0]
-        if first.groups != 1 or first.padding_mode != "zeros":
-            raise NotImplementedError("seed batching supports ungrouped, zero-padded convolutions only")
-        self.seeds, self.stride, self.padding = len(layers), first.stride, first.padding
-        self.output_padding, self.dilation = first.output_padding, first.dilation
-        self.weight = _stacked([layer.weight for layer in layers])
-        self.bias = _stacked([layer.bias for layer in layers])
+    def convolve(self, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+        return F.conv2d(x, weight, bias, self.stride, self.padding, self.dilation, self.seeds)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        weight = self.weight.reshape(-1, *self.weight.shape[2:])
-        bias = None if self.bias is None else self.bias.reshape(-1)
-        y = F.conv_transpose2d(_to_groups(x, self.seeds), weight, bias, self.stride, self.padding,
-                               self.output_padding, self.seeds, self.dilation)
-        return _from_groups(y, self.seeds)
+
+class SeedConvTranspose2d(_SeedConvolution):
+    """N transposed 2-d convolutions; ``weight`` (N, in, out, k, k)."""
+
+    def convolve(self, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+        return F.conv_transpose2d(x, weight, bias, self.stride, self.padding, self.output_padding, self.seeds,
+                                  self.dilation)
 
 
 class SeedBatchNorm(nn.modules.batchnorm._BatchNorm):
@@ -358,19 +352,18 @@ def stack_optimizer(optimizers: Sequence[torch.optim.Optimizer], modules: Sequen
                "params": [by_identity[id(p)][0] for p in group["params"]]} for group in lead.param_groups]
     optimizer = type(lead)(groups)
     names = [by_identity[id(p)][1] for group in lead.param_groups for p in group["params"]]
-    per_seed = [_parameters_by_name(optimizer_s, modules_s) for optimizer_s, modules_s in zip(optimizers, modules)]
-    for group in optimizer.param_groups:
-        for parameter in group["params"]:
-            name = names.pop(0)
-            states = [optimizer_s.state.get(parameters_s[name], {}) for optimizer_s, parameters_s in
-                      zip(optimizers, per_seed)]
-            if states[0]:
-                optimizer.state[parameter] = {key: _stack_state_value([state[key] for state in states])
-                                              for key in states[0]}
+    stacked_parameters = [p for group in optimizer.param_groups for p in group["params"]]
+    per_seed = [_parameters_by_name(modules_s) for modules_s in modules]
+    for parameter, name in zip(stacked_parameters, names):
+        states = [optimizer_s.state.get(parameters_s[name], {}) for optimizer_s, parameters_s in
+                  zip(optimizers, per_seed)]
+        if states[0]:
+            optimizer.state[parameter] = {key: _stack_state_value([state[key] for state in states])
+                                          for key in states[0]}
     return optimizer
 
 
-def _parameters_by_name(optimizer: torch.optim.Optimizer, modules: Sequence[nn.Module]) -> dict[str, nn.Parameter]:
+def _parameters_by_name(modules: Sequence[nn.Module]) -> dict[str, nn.Parameter]:
     return {f"{index}.{name}": parameter for index, module in enumerate(modules)
             for name, parameter in module.named_parameters()}
 

@@ -436,7 +436,7 @@ def train_seeds(
                 if model.diverged_ is not None:
                     active.remove(s)
                     continue
-                _sync(lead, model, s, optimizers=save)
+                _sync(lead, model, s, optimizers=save)  # at every log: a seed that diverges later keeps these
                 if log:
                     row: dict[str, float] = {"step": done, "seconds": seconds}
                     row.update({name: float(values.mean()) for name, values in mine.items()})

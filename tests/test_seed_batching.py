@@ -25,9 +25,9 @@ def _pfca(seed: int, hidden: list[int], **options) -> PFCA:
 
 
 #: Networks with batch norm: a linear bias right before batch norm gets a gradient of float noise only, which
-#: Adam turns into full-size steps, so such runs differ with any change of summation order. Measured: two
-#: sequential runs of the convolutional ClusterGAN on one and on two threads differ in their losses by up to
-#: 2e-3 (relative) after 3 steps, as much as batched and sequential runs do.
+#: Adam turns into full-size steps, so such runs differ with any change of summation order, e.g. two sequential
+#: runs of the convolutional ClusterGAN on one and on two threads differ about as much as batched and sequential
+#: runs do (the closing note of issue 14 gives the measurement and its command).
 BATCH_NORM_TOLERANCE = 1e-2
 
 

@@ -417,6 +417,7 @@ def fit_seeds(estimators: Sequence[NeuralClusterer], X: Any, eval_set: tuple[Any
     if eval_set is not None and not sampler:
         eval_set = (check_inputs(eval_set[0], type(lead).__name__, shape=tuple(X.shape[1:])), eval_set[1])
     with training.global_rng_kept():
+        # every estimator's training_source: IMSAT keeps its inputs there for its own build
         sources = [estimator.training_source(X) for estimator in estimators]
         training.train_seeds(estimators, sources[0], eval_set=eval_set, callbacks=callbacks)
         for estimator in estimators:
