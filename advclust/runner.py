@@ -260,8 +260,8 @@ def run_many(method: str, dataset: str | data.Dataset, params: dict[str, Any] | 
     """One run per seed (options as :func:`fit_run`'s); records are written under ``out`` as they finish.
 
     With ``batch_seeds`` (the default) the seeds train as one seed batch (:mod:`advclust.seeds`) where the
-    method allows it (:func:`methods.can_batch_seeds`) and no ``fit_options`` are given; the records are
-    those of sequential runs to float tolerance.
+    method allows it and that is faster (:func:`methods.should_batch_seeds`) and no ``fit_options`` are given;
+    the records are those of sequential runs to float tolerance.
 
     The data are loaded once. With ``runs_root`` every seed is marked pending there first, so that the
     runs still to come show in ``advclust run --status``. A seed that diverges gives a record with
@@ -271,7 +271,7 @@ def run_many(method: str, dataset: str | data.Dataset, params: dict[str, Any] | 
     prepared = [_prepare(method, train_data, eval_data, params, seed, profile, profile_entry) for seed in seeds]
     folders = [None if runs_root is None else runs.claim(runs_root, run_id(header), **_status_fields(header))
                for _, header in prepared]
-    if batch_seeds and not fit_options and methods.can_batch_seeds([e for e, _ in prepared]):
+    if batch_seeds and not fit_options and methods.should_batch_seeds([e for e, _ in prepared]):
         records = _execute_seeds(prepared, train_data, eval_data, callbacks, folders)
         if out is not None:
             for record in records:
@@ -465,8 +465,9 @@ def fit_experiments(experiments: Experiment | Sequence[Experiment], profile: str
                     verbose: bool = True, batch_seeds: bool = True) -> Results:
     """Fit every experiment over its seeds; records are complete when made and written under ``out`` (if given).
 
-    With ``batch_seeds`` an experiment's seeds train as one seed batch where its method allows it and it has no
-    ``fit_options`` (:mod:`advclust.seeds`; the records equal sequential runs' to float tolerance).
+    With ``batch_seeds`` an experiment's seeds train as one seed batch where its method allows it and that is
+    faster (:func:`methods.should_batch_seeds`) and it has no ``fit_options`` (:mod:`advclust.seeds`; the records
+    equal sequential runs' to float tolerance).
     Prints one line per run (ACC, NMI, ARI, seconds) unless ``verbose`` is false.
     """
     experiments = [experiments] if isinstance(experiments, Experiment) else list(experiments)
@@ -500,7 +501,7 @@ def _experiment_runs(experiment: Experiment, profile: str,
         prepared = [_prepare(experiment.method, train_data, eval_data, experiment.params, seed, profile, None)
                     for seed in seeds]
         estimators = [estimator for estimator, _ in prepared]
-        if methods.can_batch_seeds(estimators):
+        if methods.should_batch_seeds(estimators):
             for estimator, record in zip(estimators, _execute_seeds(prepared, train_data, eval_data)):
                 if record["status"] == "diverged":  # as a sequential run of the chapter would
                     raise estimator.diverged_

@@ -175,6 +175,8 @@ def _stacked(tensors: Sequence[torch.Tensor | None]) -> nn.Parameter | None:
 class SeedLinear(nn.Module):
     """N linear layers: ``weight`` (N, out, in), ``bias`` (N, out); seed s's rows meet seed s's weights."""
 
+    seed_grouped = True
+
     def __init__(self, layers: Sequence[nn.Linear]):
         super().__init__()
         self.seeds = len(layers)
@@ -193,6 +195,8 @@ class SeedLinear(nn.Module):
 class _SeedConvolution(nn.Module):
     """N convolutions of one kind as one grouped convolution (one group per seed), the seeds in front of ``weight``."""
 
+    seed_grouped = True
+
     def __init__(self, layers: Sequence[nn.Conv2d | nn.ConvTranspose2d]):
         super().__init__()
         first = layers[0]
@@ -204,23 +208,27 @@ class _SeedConvolution(nn.Module):
         self.bias = _stacked([layer.bias for layer in layers])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.device.type == "cpu":  # oneDNN's grouped convolutions are slower than one per seed (bench seed-batching)
+            blocks = x.reshape(self.seeds, -1, *x.shape[1:])
+            return torch.cat([self.convolve(blocks[s], self.weight[s], None if self.bias is None else self.bias[s], 1)
+                              for s in range(self.seeds)])
         weight = self.weight.reshape(-1, *self.weight.shape[2:])
         bias = None if self.bias is None else self.bias.reshape(-1)
-        return _from_groups(self.convolve(_to_groups(x, self.seeds), weight, bias), self.seeds)
+        return _from_groups(self.convolve(_to_groups(x, self.seeds), weight, bias, self.seeds), self.seeds)
 
 
 class SeedConv2d(_SeedConvolution):
     """N 2-d convolutions; ``weight`` (N, out, in, k, k)."""
 
-    def convolve(self, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
-        return F.conv2d(x, weight, bias, self.stride, self.padding, self.dilation, self.seeds)
+    def convolve(self, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, groups: int) -> torch.Tensor:
+        return F.conv2d(x, weight, bias, self.stride, self.padding, self.dilation, groups)
 
 
 class SeedConvTranspose2d(_SeedConvolution):
     """N transposed 2-d convolutions; ``weight`` (N, in, out, k, k)."""
 
-    def convolve(self, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
-        return F.conv_transpose2d(x, weight, bias, self.stride, self.padding, self.output_padding, self.seeds,
+    def convolve(self, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, groups: int) -> torch.Tensor:
+        return F.conv_transpose2d(x, weight, bias, self.stride, self.padding, self.output_padding, groups,
                                   self.dilation)
 
 
@@ -230,6 +238,8 @@ class SeedBatchNorm(nn.modules.batchnorm._BatchNorm):
     A :class:`~torch.nn.modules.batchnorm._BatchNorm`, so code that adjusts batch-norm layers
     (``nets.frozen_batch_stats``) treats it as one.
     """
+
+    seed_grouped = True
 
     def __init__(self, layers: Sequence[nn.modules.batchnorm._BatchNorm]):
         nn.Module.__init__(self)
@@ -292,6 +302,8 @@ def _grouped(layers: Sequence[nn.Module]) -> nn.Module | None:
         return SeedBatchNorm(layers)
     if isinstance(first, nn.Dropout):
         return SeedDropout(first, len(layers))
+    if hasattr(first, "stack_seeds"):  # a method's own module with state, e.g. DCAN's mixture
+        return first.stack_seeds(layers)
     return None
 
 
@@ -307,7 +319,7 @@ def stack_modules(modules: Sequence[nn.Module]) -> nn.Module:
         return grouped
     lead = copy.deepcopy(modules[0])
     _replace_children(lead, modules)
-    direct = [name for name, _ in lead.named_parameters() if not _is_grouped_owner(lead, name)]
+    direct = [name for name, _ in [*lead.named_parameters(), *lead.named_buffers()] if not _is_grouped_owner(lead, name)]
     if direct:
         raise NotImplementedError(f"seed batching has no grouped version of the layers holding {direct}")
     return lead
@@ -323,12 +335,9 @@ def _replace_children(parent: nn.Module, sources: Sequence[nn.Module]) -> None:
             _replace_children(child, children)
 
 
-GROUPED_LAYERS = (SeedLinear, SeedConv2d, SeedConvTranspose2d, SeedBatchNorm)
-
-
-def _is_grouped_owner(root: nn.Module, parameter_name: str) -> bool:
-    owner = root.get_submodule(parameter_name.rpartition(".")[0]) if "." in parameter_name else root
-    return isinstance(owner, GROUPED_LAYERS)
+def _is_grouped_owner(root: nn.Module, tensor_name: str) -> bool:
+    owner = root.get_submodule(tensor_name.rpartition(".")[0]) if "." in tensor_name else root
+    return getattr(owner, "seed_grouped", False)
 
 
 def unstack_state(state: dict[str, torch.Tensor], seed_index: int) -> dict[str, torch.Tensor]:

@@ -357,6 +357,7 @@ def _stacked_model(models: Sequence[NeuralClusterer], device: torch.device) -> N
         replacements[id(optimizer)] = seeds.stack_optimizer([m.optimizers_()[name] for m in models],
                                                             per_seed_modules, list(stacked.values()))
     _replace_attributes(lead, replacements)
+    lead.stack_seeds(models)
     return lead
 
 

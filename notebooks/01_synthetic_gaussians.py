@@ -54,6 +54,7 @@
 
 # %% tags=["parameters"]
 profile = "paper"  # which profile's parameters these are; `advclust book` sets it
+batch_seeds = True  # a list of seeds trains as one seed batch where the method allows it; False: one by one
 progress = True  # tqdm progress bars while training
 device = "auto"  # "auto" picks CUDA when present
 save_records_to = ""  # folder for JSON run records; empty: do not write
@@ -114,7 +115,7 @@ params = dict(n_clusters=8, hidden=hidden, lr=lr, gp_weight=gp_weight, eta0=eta0
 results = runner.fit_experiments(
     [runner.Experiment("pfca", gaussians, {**params, "noise_dim": k}, seeds, variant=f"k = {k}")
      for k in noise_dims],
-    profile=profile, out=save_records_to or None)
+    profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
 
 # %% [markdown]
 # ## Training dynamics

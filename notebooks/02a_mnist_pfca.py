@@ -57,6 +57,7 @@
 
 # %% tags=["parameters"]
 profile = "paper"  # which profile's parameters these are; `advclust book` sets it
+batch_seeds = True  # a list of seeds trains as one seed batch where the method allows it; False: one by one
 progress = True  # tqdm progress bars while training
 device = "auto"  # "auto" picks CUDA when present
 save_records_to = ""  # folder for JSON run records; empty: do not write
@@ -92,7 +93,7 @@ params = dict(hidden=hidden, batch_size=batch_size, lr=lr, gp_weight=gp_weight, 
 experiments = [runner.Experiment("pfca", data.load(name, split="train"), params, seeds=seeds,
                                  evaluate_on=data.load(name, split="test"))
                for name in datasets]
-results = runner.fit_experiments(experiments, profile=profile, out=save_records_to or None)
+results = runner.fit_experiments(experiments, profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
 
 # %% [markdown]
 # ## Beside PFCA Tables I and II

@@ -65,6 +65,7 @@
 
 # %% tags=["parameters"]
 profile = "paper"  # which profile's parameters these are; `advclust book` sets it
+batch_seeds = True  # a list of seeds trains as one seed batch where the method allows it; False: one by one
 progress = True  # tqdm progress bars while training
 device = "auto"  # "auto" picks CUDA when present
 save_records_to = ""  # folder for JSON run records; empty: do not write
@@ -110,7 +111,7 @@ experiments = [runner.Experiment("dcan", train, {**params, **reference.VARIANTS[
                for variant in variants]
 experiments.append(runner.Experiment("kmeans", train, {"n_init": 1}, seeds=[0], evaluate_on=test,
                                      variant="k-means on the same 14x14 pixels", extra_metrics=train_acc))
-results = runner.fit_experiments(experiments, profile=profile, out=save_records_to or None)
+results = runner.fit_experiments(experiments, profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
 
 # %% [markdown]
 # ## Training dynamics

@@ -39,6 +39,7 @@
 
 # %% tags=["parameters"]
 profile = "paper"  # which profile's parameters these are; `advclust book` sets it
+batch_seeds = True  # a list of seeds trains as one seed batch where the method allows it; False: one by one
 progress = True  # tqdm progress bars while training
 device = "auto"  # "auto" picks CUDA when present
 save_records_to = ""  # folder for JSON run records; empty: do not write
@@ -73,7 +74,7 @@ mnist = data.load("mnist", split="all")
 experiments = [runner.Experiment(name, mnist, params, seeds=seeds[:1] if name == "agglomerative"
                                  and params.get("fit_samples") is None else seeds)
                for name, params in baselines.items()]
-results = runner.fit_experiments(experiments, profile=profile, out=save_records_to or None)
+results = runner.fit_experiments(experiments, profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
 
 # %% [markdown]
 # ## Beside the papers' baseline rows

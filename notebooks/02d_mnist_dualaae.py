@@ -68,6 +68,7 @@
 
 # %% tags=["parameters"]
 profile = "paper"  # which profile's parameters these are; `advclust book` sets it
+batch_seeds = True  # a list of seeds trains as one seed batch where the method allows it; False: one by one
 progress = True  # tqdm progress bars while training
 device = "auto"  # "auto" picks CUDA when present
 save_records_to = ""  # folder for JSON run records; empty: do not write
@@ -114,7 +115,7 @@ variants = list(reference.VARIANTS["dual-aae"])
 experiments = [runner.Experiment("dual-aae", train, {**params, **flags}, seeds=seeds, variant=variant,
                                  evaluate_on=test, extra_metrics=coverage)
                for variant, flags in reference.VARIANTS["dual-aae"].items()]
-results = runner.fit_experiments(experiments, profile=profile, out=save_records_to or None)
+results = runner.fit_experiments(experiments, profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
 
 # %% [markdown]
 # ## Beside Dual-AAE Table I
@@ -190,7 +191,7 @@ plt.show()
 # %%
 other = runner.fit_experiments(
     [runner.Experiment("dual-aae", train, {**params, "n_clusters": k}, seeds=seeds[:1], variant=f"Dual-AAE, K={k}",
-                       evaluate_on=test) for k in other_k], profile=profile, out=save_records_to or None)
+                       evaluate_on=test) for k in other_k], profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
 
 # %% tags=["hide-input"]
 for k, record in zip(other_k, other.records):

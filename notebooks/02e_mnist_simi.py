@@ -71,6 +71,7 @@
 
 # %% tags=["parameters"]
 profile = "paper"  # which profile's parameters these are; `advclust book` sets it
+batch_seeds = True  # a list of seeds trains as one seed batch where the method allows it; False: one by one
 progress = True  # tqdm progress bars while training
 device = "auto"  # "auto" picks CUDA when present
 save_records_to = ""  # folder for JSON run records; empty: do not write
@@ -116,7 +117,7 @@ imsat = runner.fit_experiments(
     [runner.Experiment("imsat", dataset, dict(hidden=prior_hidden, n_iterations=prior_iterations, device=device,
                                               augment=prior_augment.get(name, False), eval_every=prior_eval_every,
                                               progress=progress), seeds=seeds)
-     for name, dataset in images.items()], profile=profile, out=save_records_to or None)
+     for name, dataset in images.items()], profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
 
 
 def simi(name: str, seeds: list[int], variant: str = "SIMI-ClusterGAN", **changes) -> runner.Experiment:
@@ -130,7 +131,7 @@ def simi(name: str, seeds: list[int], variant: str = "SIMI-ClusterGAN", **change
 main = imsat + runner.fit_experiments(
     [experiment for name, dataset in images.items()
      for experiment in (runner.Experiment("clustergan", dataset, gan, seeds=seeds), simi(name, seeds))],
-    profile=profile, out=save_records_to or None)
+    profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
 
 # %% [markdown]
 # ## Learning curves
@@ -190,7 +191,7 @@ ABLATION = {
 if "fashion-mnist" in images:
     ablation = runner.fit_experiments([simi("fashion-mnist", ablation_seeds, variant, **weights)
                                        for variant, weights in ABLATION.items()],
-                                      profile=profile, out=save_records_to or None)
+                                      profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
     display(report.compare(ablation + main.where("SIMI-ClusterGAN", "fashion-mnist"),
                            tables=[("simi-clustergan", "IV")], printed={"SIMI-ClusterGAN": "all losses"}))
 
@@ -203,7 +204,7 @@ if "fashion-mnist" in images:
 # %%
 if "mnist" in images:
     uniform = runner.fit_experiments(simi("mnist", uniform_seeds, "SIMI-ClusterGAN w/o P_phi", prior="uniform"),
-                                     profile=profile, out=save_records_to or None)
+                                     profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
     display(report.compare(main.where(["ClusterGAN", "SIMI-ClusterGAN"], "mnist") + uniform,
                            tables=[("simi-clustergan", "V")]))
 
@@ -221,7 +222,7 @@ if "mnist" in images:
          for experiment in (runner.Experiment("clustergan", images["mnist"], {**gan, "sigma": sigma}, seeds=sigma_seeds,
                                               variant=f"ClusterGAN, sigma {sigma}"),
                             simi("mnist", sigma_seeds, f"SIMI-ClusterGAN, sigma {sigma}", sigma=sigma))],
-        profile=profile, out=save_records_to or None)
+        profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
     plots.metric_by_parameter(main.where(["ClusterGAN", "SIMI-ClusterGAN"], "mnist") + sweep, "sigma",
                               x_label="sigma of z_n", title=f"MNIST, this execution ({profile} profile)")
     plt.show()

@@ -43,6 +43,7 @@
 
 # %% tags=["parameters"]
 profile = "paper"  # which profile's parameters these are; `advclust book` sets it
+batch_seeds = True  # a list of seeds trains as one seed batch where the method allows it; False: one by one
 progress = True  # tqdm progress bars while training
 device = "auto"  # "auto" picks CUDA when present
 save_records_to = ""  # folder for JSON run records; empty: do not write
@@ -93,7 +94,7 @@ latent_kmeans = {"latent_kmeans_acc": dcan_diagnostics.latent_kmeans_acc}  # is 
 experiments = [runner.Experiment("dcan", train, {**params, **reference.VARIANTS["dcan"][variant]}, seeds=seeds,
                                  variant=variant, evaluate_on=test, extra_metrics=latent_kmeans)
                for variant in variants]
-results = runner.fit_experiments(experiments, profile=profile, out=save_records_to or None)
+results = runner.fit_experiments(experiments, profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
 
 # %% [markdown]
 # ## The printed protocol: does D learn, does the encoder move?

@@ -45,6 +45,7 @@
 
 # %% tags=["parameters"]
 profile = "paper"  # which profile's parameters these are; `advclust book` sets it
+batch_seeds = True  # a list of seeds trains as one seed batch where the method allows it; False: one by one
 progress = True  # tqdm progress bars while training
 device = "auto"  # "auto" picks CUDA when present
 save_records_to = ""  # folder for JSON run records; empty: do not write
@@ -111,7 +112,7 @@ results = runner.fit_experiments([
     runner.Experiment("pfca", train, pfca, seeds, evaluate_on=test, extra_metrics=digit_nmi),
     runner.Experiment("kmeans", train, {"n_init": kmeans_n_init, "fit_samples": kmeans_fit_samples}, kmeans_seeds,
                       evaluate_on=test, extra_metrics=digit_nmi),
-], profile=profile, out=save_records_to or None)
+], profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
 
 # %% [markdown]
 # ## Beside PFCA Table III

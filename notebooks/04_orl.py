@@ -42,6 +42,7 @@
 
 # %% tags=["parameters"]
 profile = "paper"  # which profile's parameters these are; `advclust book` sets it
+batch_seeds = True  # a list of seeds trains as one seed batch where the method allows it; False: one by one
 progress = True  # tqdm progress bars while training
 device = "auto"  # "auto" picks CUDA when present
 save_records_to = ""  # folder for JSON run records; empty: do not write
@@ -96,7 +97,7 @@ options = {"identity": {"n_clusters": 40}, "gender": {"n_clusters": 2, "cluster_
 results = runner.fit_experiments(
     [runner.Experiment("pfca", faces[target], {**params, **options[target]}, seeds, variant=f"PFCA by {target}")
      for target in targets],
-    profile=profile, out=save_records_to or None)
+    profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
 
 # %% [markdown]
 # ## Beside PFCA Table IV

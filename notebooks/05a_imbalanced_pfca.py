@@ -37,6 +37,7 @@
 
 # %% tags=["parameters"]
 profile = "paper"  # which profile's parameters these are; `advclust book` sets it
+batch_seeds = True  # a list of seeds trains as one seed batch where the method allows it; False: one by one
 progress = True  # tqdm progress bars while training
 device = "auto"  # "auto" picks CUDA when present
 save_records_to = ""  # folder for JSON run records; empty: do not write
@@ -73,7 +74,7 @@ datasets = [data.load(name) for name in variants]
 params = dict(n_clusters=10, hidden=hidden, batch_size=batch_size, lr=lr, gp_weight=gp_weight, eta_tau=eta_tau,
               n_iterations=n_iterations, eval_every=eval_every, device=device, progress=progress)
 results = runner.fit_experiments([runner.Experiment("pfca", dataset, params, seeds) for dataset in datasets],
-                                 profile=profile, out=save_records_to or None)
+                                 profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
 
 # %% [markdown]
 # ## Performance against uniformity (PFCA Fig. 5a)

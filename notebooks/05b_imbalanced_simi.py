@@ -44,6 +44,7 @@
 
 # %% tags=["parameters"]
 profile = "paper"  # which profile's parameters these are; `advclust book` sets it
+batch_seeds = True  # a list of seeds trains as one seed batch where the method allows it; False: one by one
 progress = True  # tqdm progress bars while training
 device = "auto"  # "auto" picks CUDA when present
 save_records_to = ""  # folder for JSON run records; empty: do not write
@@ -91,12 +92,12 @@ def fit(sets: dict, family: str, architecture: str) -> runner.Results:
                kmeans_n_init=kmeans_n_init, device=device, progress=progress)
     simi = {**gan, "prior_hidden": prior_hidden[family], "prior_iterations": prior_iterations}
     priors = runner.fit_experiments([runner.Experiment("imsat", train, imsat, seeds, evaluate_on=test)
-                                     for train, test in sets.values()], profile=profile, out=save_records_to or None)
+                                     for train, test in sets.values()], profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
     gans = runner.fit_experiments([experiment for name, (train, test) in sets.items() for experiment in (
         runner.Experiment("clustergan", train, gan, seeds, evaluate_on=test),
         runner.Experiment("simi-clustergan", train, simi, seeds, evaluate_on=test,
                           fit_options=lambda seed, name=name: {"prior": priors.model("IMSAT", name, seed)}),
-    )], profile=profile, out=save_records_to or None)
+    )], profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
     return priors + gans
 
 

@@ -35,6 +35,7 @@
 
 # %% tags=["parameters"]
 profile = "paper"  # which profile's parameters these are; `advclust book` sets it
+batch_seeds = True  # a list of seeds trains as one seed batch where the method allows it; False: one by one
 progress = True  # tqdm progress bars while training
 device = "auto"  # "auto" picks CUDA when present
 save_records_to = ""  # folder for JSON run records; empty: do not write
@@ -88,7 +89,7 @@ results = runner.fit_experiments([
     *[runner.Experiment("dcan", train, {**dcan, **reference.VARIANTS["dcan"][variant]}, seeds, variant=variant,
                         evaluate_on=test) for variant in variants],
     runner.Experiment("kmeans", train, {"n_init": kmeans_n_init}, seeds[:1], evaluate_on=test),
-], profile=profile, out=save_records_to or None)
+], profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
 
 # %% [markdown]
 # ## Beside DCAN Table 2 (CIFAR-10) and the k-means row of SIMI-ClusterGAN Table III

@@ -37,6 +37,7 @@
 
 # %% tags=["parameters"]
 profile = "paper"  # which profile's parameters these are; `advclust book` sets it
+batch_seeds = True  # a list of seeds trains as one seed batch where the method allows it; False: one by one
 progress = True  # tqdm progress bars while training
 device = "auto"  # "auto" picks CUDA when present
 save_records_to = ""  # folder for JSON run records; empty: do not write
@@ -82,7 +83,7 @@ params = dict(**reference.ARCHITECTURES["dual-aae"][features], lr=lr, adversaria
               pretrain_epochs=pretrain_epochs, n_iterations=epochs * epoch, eval_every=epoch, log_every=epoch,
               device=device, progress=progress)
 results = runner.fit_experiments(runner.Experiment("dual-aae", stl10, params, seeds), profile=profile,
-                                 out=save_records_to or None)
+                                 out=save_records_to or None, batch_seeds=batch_seeds)
 
 # %% [markdown]
 # ## Beside Dual-AAE Table I (STL-10)

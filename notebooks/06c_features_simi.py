@@ -40,6 +40,7 @@
 
 # %% tags=["parameters"]
 profile = "paper"  # which profile's parameters these are; `advclust book` sets it
+batch_seeds = True  # a list of seeds trains as one seed batch where the method allows it; False: one by one
 progress = True  # tqdm progress bars while training
 device = "auto"  # "auto" picks CUDA when present
 save_records_to = ""  # folder for JSON run records; empty: do not write
@@ -91,11 +92,11 @@ gan = dict(architecture="mlp", hidden=hidden, output_activation=None, n_iteratio
            kmeans_n_init=kmeans_n_init, prior_hidden=prior_hidden, prior_iterations=prior_iterations, device=device,
            progress=progress)
 priors = runner.fit_experiments([runner.Experiment("imsat", train, imsat, seeds, evaluate_on=test)
-                                 for train, test in sets.values()], profile=profile, out=save_records_to or None)
+                                 for train, test in sets.values()], profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
 simi = runner.fit_experiments([
     runner.Experiment("simi-clustergan", train, {**gan, "noise_dim": noise_dim[name]}, seeds, evaluate_on=test,
                       fit_options=lambda seed, dataset=train.name: {"prior": priors.model("IMSAT", dataset, seed)})
-    for name, (train, test) in sets.items()], profile=profile, out=save_records_to or None)
+    for name, (train, test) in sets.items()], profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
 results = priors + simi
 
 # %% [markdown]

@@ -199,6 +199,14 @@ def test_clustergan_batched_equals_sequential(one_thread, shape):
         _assert_same_run(a, b, parameters=len(shape) == 1)  # the conv networks have batch norm
 
 
+def test_seed_batching_is_the_default_where_it_is_faster():
+    from advclust.methods import DualAAE, should_batch_seeds
+
+    assert should_batch_seeds([_pfca(0, [8]), _pfca(1, [8])])
+    assert not should_batch_seeds([DualAAE(seed=0, device="cpu"), DualAAE(seed=1, device="cpu")])  # slower on a CPU
+    assert can_batch_seeds([DualAAE(seed=0, device="cpu"), DualAAE(seed=1, device="cpu")])
+
+
 def test_simi_clustergan_trains_one_seed_at_a_time():
     from advclust.methods import SIMIClusterGAN
 
@@ -221,3 +229,57 @@ def test_dualaae_batched_equals_sequential(one_thread, options):
     for a, b in zip(sequential, batched):
         assert a.pretrain_history_ == b.pretrain_history_
         _assert_same_run(a, b, parameters=not any(isinstance(m, nn.BatchNorm1d) for m in a.encoder_.modules()))
+
+
+@pytest.mark.parametrize("options", [
+    {},
+    {"positives": "mean", "discriminator_steps": 2, "optimizer": "adam"},
+    {"pretrain_epochs": 1, "reconstruction_weight": 0.5, "marginal_entropy_weight": 0.1},
+], ids=["paper", "variants", "autoencoder"])
+def test_dcan_batched_equals_sequential(one_thread, options):
+    from advclust.methods import DCAN
+
+    X, y = _inputs((6,))
+
+    # The mixture is re-estimated per seed on each seed's own fresh points. variance_floor: with 12 points a cluster
+    # can shrink to the floor, and a precision of 1e6 turns the float noise of E[z^2] - E[z]^2 (summed in another
+    # order batched) into visible posterior differences; 1e-3 keeps the comparison about the method, not the floor.
+    def make(seed):
+        return DCAN(n_clusters=3, encoder_hidden=(8,), latent_dim=4, discriminator_hidden=(4,), gmm_points=12,
+                    init_points=24, init_iterations=2, init_restarts=2, variance_floor=1e-3, n_iterations=6,
+                    batch_size=8, log_every=2, eval_every=3, progress=False, device="cpu", seed=seed, **options)
+
+    sequential = [make(seed).fit(X, eval_set=(X, y)) for seed in (0, 1, 2)]
+    batched = fit_seeds([make(seed) for seed in (0, 1, 2)], X, eval_set=(X, y))
+    for a, b in zip(sequential, batched):
+        _assert_same_run(a, b)
+        assert not hasattr(b, "_source")
+    assert not np.allclose(batched[0].history_["encoder_drift"], batched[1].history_["encoder_drift"])
+
+
+def test_dcan_batched_with_a_sampler(one_thread):
+    from advclust.methods import DCAN
+
+    def sampler(n, device):
+        return torch.rand(n, 2, device=device)
+
+    def make(seed):
+        return DCAN(n_clusters=2, encoder_hidden=(8,), latent_dim=2, discriminator_hidden=(4,), gmm_points=8,
+                    init_points=16, init_iterations=1, init_restarts=1, n_iterations=4, batch_size=4, log_every=2,
+                    progress=False, device="cpu", seed=seed)
+
+    sequential = [make(seed).fit(sampler) for seed in (0, 1)]
+    batched = fit_seeds([make(seed) for seed in (0, 1)], sampler)
+    for a, b in zip(sequential, batched):
+        np.testing.assert_allclose(a.history_.drop(columns="seconds").to_numpy(),
+                                   b.history_.drop(columns="seconds").to_numpy(), rtol=TOLERANCE, atol=TOLERANCE)
+
+
+def test_stacking_refuses_a_module_with_state_it_cannot_group():
+    class Counter(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("seen", torch.zeros(()))
+
+    with pytest.raises(NotImplementedError, match="seen"):
+        seeds.stack_modules([Counter(), Counter()])

@@ -5,7 +5,9 @@ from __future__ import annotations
 import inspect
 
 from advclust.errors import check_choice
-from advclust.methods.base import Clusterer, Encoding, NeuralClusterer, can_batch_seeds, fit_seeds
+from advclust.methods.base import (
+    Clusterer, Encoding, NeuralClusterer, can_batch_seeds, fit_seeds, should_batch_seeds,
+)
 from advclust.methods.classical import (
     AgglomerativeBaseline, GMMBaseline, KMeansBaseline, NMFBaseline, SklearnClusterer, SpectralBaseline,
 )
@@ -43,6 +45,6 @@ def parameters(name: str) -> list[str]:
     return [p for p in inspect.signature(get(name).__init__).parameters if p != "self"]
 
 
-__all__ = ["BASELINES", "METHODS", "can_batch_seeds", "fit_seeds", "AgglomerativeBaseline", "ClusterGAN", "Clusterer", "DCAN", "DualAAE", "Encoding", "GMMBaseline",
+__all__ = ["BASELINES", "METHODS", "can_batch_seeds", "fit_seeds", "should_batch_seeds", "AgglomerativeBaseline", "ClusterGAN", "Clusterer", "DCAN", "DualAAE", "Encoding", "GMMBaseline",
            "IMSAT", "KMeansBaseline", "NMFBaseline", "NeuralClusterer", "PFCA", "SIMIClusterGAN", "SklearnClusterer",
            "SpectralBaseline", "get", "parameters"]

@@ -248,6 +248,14 @@ class NeuralClusterer(Clusterer):
     #: Whether several seeds can train as one seed-batched model (:func:`fit_seeds`, :mod:`advclust.seeds`).
     batchable = False
 
+    #: Whether seed batching is the default on a CPU too (:func:`should_batch_seeds`); False where
+    #: ``advclust bench seed-batching`` measures a seed batch slower there than the seeds one by one.
+    batch_seeds_on_cpu = True
+
+    #: Attributes that hold training data only while training (a fitted model keeps no data): ``fit`` and
+    #: :func:`fit_seeds` drop them at the end, also when training fails.
+    training_only_attributes = ()
+
     def validate_params(self) -> None:
         """Check the common parameters; subclasses extend this with their own."""
         check_param("n_iterations", self.n_iterations, "int", 1)
@@ -292,7 +300,10 @@ class NeuralClusterer(Clusterer):
         if eval_set is not None and not sampler:
             eval_set = (check_inputs(eval_set[0], type(self).__name__, shape=tuple(X.shape[1:])), eval_set[1])
         with training.global_rng_kept():
-            self.fit_networks(X, eval_set=eval_set, callbacks=callbacks)
+            try:
+                self.fit_networks(X, eval_set=eval_set, callbacks=callbacks)
+            finally:
+                self.drop_training_data()
             self.labels_ = None if sampler else self.predict(X)
         return self
 
@@ -309,6 +320,15 @@ class NeuralClusterer(Clusterer):
                      callbacks: Sequence[Callable[[NeuralClusterer, int], None]] = ()) -> None:
         """The training part of ``fit`` (parameters already checked); methods with extra steps extend it."""
         training.train(self, self.training_source(X), eval_set=eval_set, callbacks=callbacks)
+
+    def drop_training_data(self) -> None:
+        """Forget the :attr:`training_only_attributes`."""
+        for name in self.training_only_attributes:
+            self.__dict__.pop(name, None)
+
+    def stack_seeds(self, models: Sequence[NeuralClusterer]) -> None:
+        """Called on a seed batch's lead (a shallow copy of ``models[0]`` whose networks and optimizers are
+        already the seed-grouped ones of all ``models``): stack any other per-seed state the steps use."""
 
     def training_source(self, X: torch.Tensor | Callable) -> torch.Tensor | Callable:
         """What the training loop draws minibatches from: the inputs ``X`` themselves unless a method says otherwise."""
@@ -399,6 +419,14 @@ def can_batch_seeds(estimators: Sequence[Any]) -> bool:
     return all(repr(params) == repr(same[0]) for params in same[1:])
 
 
+def should_batch_seeds(estimators: Sequence[Any]) -> bool:
+    """Whether ``estimators`` train as one seed batch by default: where they can (:func:`can_batch_seeds`) and it
+    is faster, that is on a GPU, and on a CPU unless the method says otherwise (``batch_seeds_on_cpu``)."""
+    if not can_batch_seeds(estimators):
+        return False
+    return training.resolve_device(estimators[0].device).type != "cpu" or type(estimators[0]).batch_seeds_on_cpu
+
+
 def fit_seeds(estimators: Sequence[NeuralClusterer], X: Any, eval_set: tuple[Any, Any] | None = None,
               callbacks: Sequence[Callable[[NeuralClusterer, int], None]] = ()) -> list[NeuralClusterer]:
     """``fit`` each of ``estimators`` (one configuration, different seeds) on ``X``, trained as one seed batch.
@@ -419,7 +447,11 @@ def fit_seeds(estimators: Sequence[NeuralClusterer], X: Any, eval_set: tuple[Any
     with training.global_rng_kept():
         # every estimator's training_source: IMSAT keeps its inputs there for its own build
         sources = [estimator.training_source(X) for estimator in estimators]
-        training.train_seeds(estimators, sources[0], eval_set=eval_set, callbacks=callbacks)
+        try:
+            training.train_seeds(estimators, sources[0], eval_set=eval_set, callbacks=callbacks)
+        finally:
+            for estimator in estimators:
+                estimator.drop_training_data()
         for estimator in estimators:
             estimator.labels_ = None if sampler or estimator.diverged_ is not None else estimator.predict(X)
     return list(estimators)

@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from advclust import nets
+from advclust import nets, seeds
 from advclust.errors import UserInputError, check_choice
 from advclust.methods.base import (
     Encoding, NeuralClusterer, check_inputs, check_param, check_sequence, estimator, run_control,
@@ -45,19 +45,22 @@ SATURATION = 0.99
 
 
 def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
-    """Minus Eq. 1: -(mean ln D(z ~ p(z|theta*)) + mean ln(1 - D(G(x)))), with D = sigmoid(logit).
+    """Minus Eq. 1: -(mean ln D(z ~ p(z|theta*)) + mean ln(1 - D(G(x)))), with D = sigmoid(logit); per seed
+    under seed batching.
 
     Positives (draws from the assigned Gaussians) have target T = 1, encoder outputs T = 0.
     """
-    return (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
-            + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
+    real = F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits), reduction="none")
+    fake = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits), reduction="none")
+    return seeds.mean(real) + seeds.mean(fake)
 
 
 def encoder_loss(fake_logits: torch.Tensor, kind: str = "minimax") -> torch.Tensor:
-    """What the encoder minimises: mean ln(1 - D(G(x))) (Eq. 18), or mean -ln D(G(x)) (non-saturating)."""
+    """What the encoder minimises: mean ln(1 - D(G(x))) (Eq. 18), or mean -ln D(G(x)) (non-saturating);
+    per seed under seed batching."""
     if kind == "minimax":
-        return F.logsigmoid(-fake_logits).mean()  # ln(1 - sigmoid(l)) = ln sigmoid(-l)
-    return -F.logsigmoid(fake_logits).mean()
+        return seeds.mean(F.logsigmoid(-fake_logits))  # ln(1 - sigmoid(l)) = ln sigmoid(-l)
+    return -seeds.mean(F.logsigmoid(fake_logits))
 
 
 @estimator
@@ -139,6 +142,8 @@ class DCAN(NeuralClusterer):
 
     network_family = "dcan"
     fits_sampler = True
+    batchable = True
+    training_only_attributes = ("_source",)  # the inputs (or sampler) that _draw draws from
 
     def validate_params(self) -> None:
         super().validate_params()
@@ -171,19 +176,12 @@ class DCAN(NeuralClusterer):
         check_param("marginal_entropy_weight", self.marginal_entropy_weight, "float", 0)
 
     # -- training ------------------------------------------------------------
-    def fit_networks(self, X: torch.Tensor | Callable, eval_set: tuple[torch.Tensor, torch.Tensor] | None = None,
-                     callbacks: Sequence[Callable] = ()) -> None:
-        """Train on the inputs (or sampler) ``X``, kept only while training (a fitted DCAN holds no data)."""
-        try:
-            super().fit_networks(X, eval_set=eval_set, callbacks=callbacks)
-        finally:
-            self.__dict__.pop("_source", None)
-
     def _draw(self, n: int) -> torch.Tensor:
-        """``n`` training inputs on the device: drawn with replacement from the inputs, or from the sampler."""
+        """``n`` training inputs (per seed) on the device: drawn with replacement from the inputs, or from the
+        sampler."""
         if isinstance(self._source, torch.Tensor):
-            return self._source[torch.randint(len(self._source), (n,), device=self.device_)]
-        return self._source(n, self.device_)
+            return self._source[seeds.randint(len(self._source), n, device=self.device_)]
+        return seeds.per_seed(lambda: self._source(n, self.device_))
 
     def build(self, source: torch.Tensor | Callable, device: torch.device) -> None:
         if isinstance(source, torch.Tensor) and len(source) < self.n_clusters:
@@ -214,6 +212,10 @@ class DCAN(NeuralClusterer):
                                             self.discriminator_lr or self.lr)
         with torch.no_grad():
             self.gmm_.initialise(self.encoder_(self._draw(self.init_points)), self.init_iterations, self.init_restarts)
+
+    def stack_seeds(self, models: Sequence[DCAN]) -> None:
+        self.initial_encoder_state_ = {name: torch.stack([m.initial_encoder_state_[name] for m in models])
+                                       for name in models[0].initial_encoder_state_}
 
     def _optimizer(self, parameters, kind: str, lr: float) -> torch.optim.Optimizer:
         """SGD with classical momentum (DCAN §3) or Adam (not in the paper; betas (0.5, 0.999) as in GANs)."""
@@ -265,50 +267,57 @@ class DCAN(NeuralClusterer):
         e_loss = encoder_loss(self.discriminator_(fake), self.encoder_loss)
         total = e_loss
         if self.reconstruction_weight:  # not in the paper
-            total = total + self.reconstruction_weight * F.mse_loss(self.decoder_(fake), x)
+            squared_error = (self.decoder_(fake) - x).square().flatten(1).mean(1)
+            total = total + self.reconstruction_weight * seeds.mean(squared_error)
         if self.marginal_entropy_weight:  # not in the paper: KL(mean soft assignment || uniform)
-            marginal = self.gmm_.scores(fake).softmax(dim=1).mean(dim=0)
-            kl_to_uniform = (marginal * (marginal.clamp_min(1e-12) * self.n_clusters).log()).sum()
-            total = total + self.marginal_entropy_weight * kl_to_uniform
+            total = total + self.marginal_entropy_weight * seeds.each(
+                self._kl_to_uniform, self.gmm_.scores(fake).softmax(dim=1))
         self.optimizer_e_.zero_grad(set_to_none=True)
-        total.backward()
+        total.sum().backward()  # one loss per seed under seed batching
         self.optimizer_e_.step()
         nets.set_requires_grad(self.discriminator_, True)
         with torch.no_grad():
-            usage = torch.bincount(clusters, minlength=self.n_clusters).float() / len(clusters)
-            kl = (usage[usage > 0] * (usage[usage > 0] * self.n_clusters).log()).sum()
+            usage = seeds.split(F.one_hot(clusters, self.n_clusters).float()).mean(1)  # (seeds, K)
+            kl = torch.where(usage > 0, usage * (usage * self.n_clusters).log(), 0.0).sum(1)
         return {
             "discriminator_loss": d_loss.detach(),
             "encoder_loss": e_loss.detach(),
-            "d_real": torch.sigmoid(real_logits.detach()).mean(),
-            "d_fake": torch.sigmoid(fake_logits.detach()).mean(),
-            "smallest_weight": self.gmm_.weights.min(),
-            "latent_saturation": (fresh.abs() > SATURATION).float().mean(),
-            "clusters_used": (usage > 0).sum().float(),
+            "d_real": seeds.mean(torch.sigmoid(real_logits.detach())),
+            "d_fake": seeds.mean(torch.sigmoid(fake_logits.detach())),
+            "smallest_weight": self.gmm_.weights.reshape(seeds.count(), -1).min(1).values,
+            "latent_saturation": seeds.mean((fresh.abs() > SATURATION).float()),
+            "clusters_used": (usage > 0).sum(1).float(),
             "cluster_kl_uniform": kl,
             "encoder_drift": self._encoder_drift(),
         }
+
+    def _kl_to_uniform(self, probabilities: torch.Tensor) -> torch.Tensor:
+        """KL(mean of the rows of ``probabilities`` || uniform over the clusters)."""
+        marginal = probabilities.mean(dim=0)
+        return (marginal * (marginal.clamp_min(1e-12) * self.n_clusters).log()).sum()
 
     def _discriminator_step(self, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """One step of D on Eq. 1: positives from the Gaussians that the encoder outputs ``fake`` are assigned to."""
         with torch.no_grad():
             clusters = self.gmm_.assign(fake)
-            real = self.gmm_.means[clusters] if self.positives == "mean" else self.gmm_.sample(clusters)  # T = 1
+            real = (self.gmm_.of_clusters(self.gmm_.means, clusters) if self.positives == "mean"
+                    else self.gmm_.sample(clusters))  # T = 1
         real_logits, fake_logits = self.discriminator_(real), self.discriminator_(fake)
         d_loss = discriminator_loss(real_logits, fake_logits)
         self.optimizer_d_.zero_grad(set_to_none=True)
-        d_loss.backward()
+        d_loss.sum().backward()
         self.optimizer_d_.step()
         return d_loss.detach(), real_logits.detach(), fake_logits.detach()
 
     @torch.no_grad()
     def _encoder_drift(self) -> torch.Tensor:
-        """||W - W_0|| / ||W_0|| over all the encoder's weights (biases excluded: they start at zero)."""
+        """||W - W_0|| / ||W_0|| over all the encoder's weights (biases excluded: they start at zero); per seed."""
         moved = start = 0.0
         for name, value in self.encoder_.state_dict().items():
             if name.endswith("weight"):
-                moved = moved + (value - self.initial_encoder_state_[name]).square().sum()
-                start = start + self.initial_encoder_state_[name].square().sum()
+                initial = self.initial_encoder_state_[name].reshape(seeds.count(), -1)
+                moved = moved + (value.reshape(seeds.count(), -1) - initial).square().sum(1)
+                start = start + initial.square().sum(1)
         return (moved / start).sqrt()
 
     # -- inference -----------------------------------------------------------
