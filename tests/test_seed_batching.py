@@ -29,6 +29,8 @@ def _pfca(seed: int, hidden: list[int], **options) -> PFCA:
 #: runs of the convolutional ClusterGAN on one and on two threads differ about as much as batched and sequential
 #: runs do (the closing note of issue 14 gives the measurement and its command).
 BATCH_NORM_TOLERANCE = 1e-2
+#: What one of the 48 test inputs changing cluster may move ACC, NMI or ARI by (ACC: 1/48 = 0.021).
+BOUNDARY_SCORE_TOLERANCE = 0.05
 
 
 def _assert_same_run(sequential, batched, parameters: bool = True) -> None:
@@ -37,7 +39,13 @@ def _assert_same_run(sequential, batched, parameters: bool = True) -> None:
     tolerance = TOLERANCE if parameters else BATCH_NORM_TOLERANCE
     a, b = (m.history_.drop(columns="seconds") for m in (sequential, batched))
     assert list(a.columns) == list(b.columns) and list(a.index) == list(b.index)
-    np.testing.assert_allclose(a.to_numpy(), b.to_numpy(), rtol=tolerance, atol=tolerance, equal_nan=True)
+    scores = [c for c in a.columns if c in ("acc", "purity", "nmi", "ari")]
+    losses = [c for c in a.columns if c not in scores]
+    np.testing.assert_allclose(a[losses].to_numpy(), b[losses].to_numpy(), rtol=tolerance, atol=tolerance,
+                               equal_nan=True)
+    # an input on a cluster boundary may go either way (below), and with it the scores
+    score_tolerance = tolerance if parameters else BOUNDARY_SCORE_TOLERANCE
+    np.testing.assert_allclose(a[scores].to_numpy(), b[scores].to_numpy(), atol=score_tolerance, equal_nan=True)
     if parameters or sequential.labels_ is None:
         np.testing.assert_array_equal(sequential.labels_, batched.labels_)
     else:  # an input on a cluster boundary may go either way
@@ -207,10 +215,24 @@ def test_seed_batching_is_the_default_where_it_is_faster():
     assert can_batch_seeds([DualAAE(seed=0, device="cpu"), DualAAE(seed=1, device="cpu")])
 
 
-def test_simi_clustergan_trains_one_seed_at_a_time():
+def test_simi_clustergan_batched_equals_sequential(one_thread):
     from advclust.methods import SIMIClusterGAN
 
-    assert not can_batch_seeds([SIMIClusterGAN(seed=0), SIMIClusterGAN(seed=1)])
+    # Three well-apart blobs: P_phi's argmax (which phase 2 trains on) then has no input on a boundary that the
+    # float noise of batch norm could tip (BATCH_NORM_TOLERANCE).
+    noise, y = _inputs((6,))
+    X = 4 * torch.eye(6)[torch.as_tensor(y)] + 0.1 * noise
+
+    def make(seed):  # phase 1 batches the seeds' IMSATs, phase 2 stacks each seed's P_phi with its networks
+        return SIMIClusterGAN(n_clusters=3, architecture="mlp", hidden=(8, 8), noise_dim=2, n_iterations=4, batch_size=8,
+                              log_every=2, eval_every=2, kmeans_n_init=2, prior_hidden=(8, 8), prior_iterations=4,
+                              prior_batch_size=8, prior_radius_neighbour=3, progress=False, device="cpu", seed=seed)
+
+    sequential = [make(seed).fit(X, eval_set=(X, y)) for seed in (0, 1)]
+    batched = fit_seeds([make(seed) for seed in (0, 1)], X, eval_set=(X, y))
+    for a, b in zip(sequential, batched):
+        _assert_same_run(a.prior_model_, b.prior_model_, parameters=False)  # P_phi has batch norm
+        _assert_same_run(a, b, parameters=False)
 
 
 @pytest.mark.parametrize("options", [{}, {"dual": False, "clustering_regularization": False}], ids=["dual-aae", "aae"])

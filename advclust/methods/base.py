@@ -330,6 +330,12 @@ class NeuralClusterer(Clusterer):
         """Called on a seed batch's lead (a shallow copy of ``models[0]`` whose networks and optimizers are
         already the seed-grouped ones of all ``models``): stack any other per-seed state the steps use."""
 
+    @classmethod
+    def before_seed_batch(cls, estimators: Sequence[NeuralClusterer], X: torch.Tensor | Callable,
+                          eval_set: tuple[torch.Tensor, torch.Tensor] | None) -> None:
+        """What ``fit`` does before its training loop (parameters already checked), for the ``estimators`` of a
+        seed batch (:func:`fit_seeds`); nothing unless a method has such a step (SIMI-ClusterGAN's phase 1)."""
+
     def training_source(self, X: torch.Tensor | Callable) -> torch.Tensor | Callable:
         """What the training loop draws minibatches from: the inputs ``X`` themselves unless a method says otherwise."""
         return X
@@ -445,6 +451,7 @@ def fit_seeds(estimators: Sequence[NeuralClusterer], X: Any, eval_set: tuple[Any
     if eval_set is not None and not sampler:
         eval_set = (check_inputs(eval_set[0], type(lead).__name__, shape=tuple(X.shape[1:])), eval_set[1])
     with training.global_rng_kept():
+        type(lead).before_seed_batch(estimators, X, eval_set)
         # every estimator's training_source: IMSAT keeps its inputs there for its own build
         sources = [estimator.training_source(X) for estimator in estimators]
         try:

@@ -13,6 +13,7 @@ one-hot argmax of a prior network P_phi (IMSAT, phase 1) on the real minibatch
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,9 @@ from torch import nn
 
 from advclust import losses, nets, seeds
 from advclust.errors import UserInputError, check_choice
-from advclust.methods.base import Encoding, NeuralClusterer, check_param, check_sequence, estimator, run_control
+from advclust.methods.base import (
+    Encoding, NeuralClusterer, can_batch_seeds, check_param, check_sequence, estimator, fit_seeds, run_control,
+)
 from advclust.methods.imsat import IMSAT
 
 #: How real inputs get a cluster: k-means on the encoder output (ClusterGAN, SIMI-ClusterGAN) or argmax of its categorical part.
@@ -291,7 +294,7 @@ class SIMIClusterGAN(ClusterGAN):
     beta_mu: float = 4.0
     beta2: float = 0.999  # ClusterGAN's parameter with SIMI-ClusterGAN §IV-B's value
 
-    batchable = False  # phase 1 (IMSAT) runs inside fit, one seed at a time; phase 2 alone would batch
+    batchable = True  # phase 1 as one seed batch of IMSATs, then phase 2 as one seed batch
 
     def added_loss_weights(self) -> dict[str, float]:
         return {"rec": self.alpha_re, "pce": self.alpha_pcl, "cm": self.alpha_cm}
@@ -328,10 +331,30 @@ class SIMIClusterGAN(ClusterGAN):
         self.prior_model_ = prior
         return super().fit(X, eval_set=eval_set, callbacks=callbacks)
 
+    @classmethod
+    def before_seed_batch(cls, estimators: Sequence[SIMIClusterGAN], X: torch.Tensor,
+                          eval_set: tuple[torch.Tensor, torch.Tensor] | None) -> None:
+        """Phase 1 of every seed: their IMSATs as one seed batch. A seed whose IMSAT diverged stops the batch with
+        its error (as its sequential ``fit`` would stop)."""
+        priors = [estimator.prior_estimator() for estimator in estimators]
+        if can_batch_seeds(priors):
+            fit_seeds(priors, X, eval_set=eval_set)
+        else:
+            for prior in priors:
+                prior.fit(X, eval_set=eval_set)
+        for estimator, prior in zip(estimators, priors):
+            if getattr(prior, "diverged_", None) is not None:
+                raise prior.diverged_
+            estimator.prior_model_ = prior
+
     def build(self, source: torch.Tensor, device: torch.device) -> None:
         super().build(source, device)
         self.prior_model_.network_.to(device)
         self.prior_model_.device_ = device
+
+    def stack_seeds(self, models: Sequence[SIMIClusterGAN]) -> None:
+        self.prior_model_ = copy.copy(self.prior_model_)  # the lead's own P_phi: every seed's, stacked
+        self.prior_model_.network_ = seeds.stack_modules([m.prior_model_.network_ for m in models]).to(self.device_)
 
     def prior_ids(self, real: torch.Tensor) -> torch.Tensor:
         return self.prior_model_.assign(real)
