@@ -44,13 +44,13 @@ class HardGaussianMixture(nn.Module):
         self.register_buffer("weights", torch.full((n_clusters,), 1.0 / n_clusters))
 
     @property
-    def seeds(self) -> int:
+    def seed_count(self) -> int:
         """How many seeds' mixtures this holds (1 unless it is a :class:`SeedGaussianMixture`)."""
         return 1 if self.means.dim() == 2 else len(self.means)
 
     def _blocks(self, x: torch.Tensor) -> torch.Tensor:
         """Seed-major rows as (seeds, rows per seed, ...); a single mixture's rows as they are."""
-        return x if self.seeds == 1 else x.reshape(self.seeds, -1, *x.shape[1:])
+        return x if self.seed_count == 1 else x.reshape(self.seed_count, -1, *x.shape[1:])
 
     @classmethod
     def stack_seeds(cls, mixtures: Sequence[HardGaussianMixture]) -> SeedGaussianMixture:
@@ -105,14 +105,15 @@ class HardGaussianMixture(nn.Module):
     def of_clusters(self, buffer: torch.Tensor, clusters: torch.Tensor) -> torch.Tensor:
         """Rows of a per-cluster ``buffer`` (``means``, ``precisions``) for each cluster id (seed-major ids under
         seed batching, each seed's from its own mixture)."""
-        if self.seeds == 1:
+        if self.seed_count == 1:
             return buffer[clusters]
-        owners = torch.arange(self.seeds, device=clusters.device).repeat_interleave(len(clusters) // self.seeds)
+        count = self.seed_count
+        owners = torch.arange(count, device=clusters.device).repeat_interleave(len(clusters) // count)
         return buffer[owners, clusters]
 
     def sample(self, clusters: torch.Tensor) -> torch.Tensor:
         """One draw z ~ N(eta_k, tau_k^-1) for each cluster id k in ``clusters`` (Eq. 5)."""
-        noise = seeds.randn(len(clusters) // self.seeds, self.dim, device=self.means.device)
+        noise = seeds.randn(len(clusters) // self.seed_count, self.dim, device=self.means.device)
         return self.of_clusters(self.means, clusters) + noise * self.of_clusters(self.precisions, clusters).rsqrt()
 
     def objective(self, z: torch.Tensor) -> torch.Tensor:
