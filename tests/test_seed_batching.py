@@ -305,3 +305,13 @@ def test_stacking_refuses_a_module_with_state_it_cannot_group():
 
     with pytest.raises(NotImplementedError, match="seen"):
         seeds.stack_modules([Counter(), Counter()])
+
+
+def test_bench_compares_a_seed_batch_with_the_seeds_one_by_one(one_thread):
+    from advclust import bench
+
+    result = bench.seed_batching(repeats=1, iterations=2, seed_counts=(1, 2), methods_measured=("pfca",))
+    rates = result["methods"]["pfca"]["seeds"]
+    assert set(rates) == {"1", "2"} and "batched" not in rates["1"]
+    assert rates["2"]["ratio"] == pytest.approx(rates["2"]["batched"]["median"] / rates["2"]["sequential"]["median"])
+    assert all(rate["median"] > 0 for rate in (rates["1"]["sequential"], rates["2"]["batched"]))
