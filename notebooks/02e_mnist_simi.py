@@ -67,7 +67,9 @@
 # 256-256 (SIMI-ClusterGAN's networks for low-dimensional data) instead of
 # the conv networks, which are far slower per generator step on a CPU core
 # (`advclust bench simi-mnist` measures the conv networks' rate), and
-# 10 000 generator steps of the paper's 37 500. The line under the first table says where its records stand.
+# 10 000 generator steps of the paper's 37 500. ClusterGAN's long records
+# (`advclust run clustergan mnist --profile long`) are the same phase 2
+# without P_phi. The lines under the first table say where the records stand.
 
 # %% tags=["parameters"]
 profile = "paper"  # which profile's parameters these are; `advclust book` sets it
@@ -165,10 +167,13 @@ display(Markdown(f"This execution ({profile} profile): {len(seeds)} seed(s), {le
                  f"dataset, P_phi {prior_hidden} for {prior_iterations} minibatches, {architecture} networks for "
                  f"{n_iterations} generator steps at learning rate {lr}."))
 display(report.compare(main, tables=[("simi-clustergan", "II")], metrics=("acc", "purity", "nmi", "ari")))
-for record in (r for r in report.committed("simi-clustergan", "mnist") if r["profile"] == "long"):
+long_records = [r for method in ("simi-clustergan", "clustergan") for r in report.committed(method, "mnist")
+                if r["profile"] == "long"]
+for record in long_records:
     last = [row["acc"] for row in record["curve"][-4:]]
     trend = "still rising" if last == sorted(last) and last[-1] > last[0] else "not rising"
-    display(Markdown(f"Committed long record, seed {record['seed']}: ACC {record['metrics']['acc']:.3f} after "
+    name = {"clustergan": "ClusterGAN", "simi-clustergan": "SIMI-ClusterGAN"}[record["method"]]
+    display(Markdown(f"Committed long record, {name} seed {record['seed']}: ACC {record['metrics']['acc']:.3f} after "
                      f"{record['params']['n_iterations']} generator steps ({record['wall_seconds'] / 3600:.1f} h on "
                      f"{record['device']}); its last evaluations read {', '.join(f'{v:.3f}' for v in last)}: {trend}."))
 plots.per_seed(main, paper=report.paper_values(main, [("simi-clustergan", "II")]),
