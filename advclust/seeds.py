@@ -2,7 +2,8 @@
 
 The seeds' networks are stacked into *seed-grouped* layers (:func:`stack_modules`): a linear layer holds
 weights of shape (N, out, in) and multiplies each seed's rows by its own weights (``baddbmm``); a
-convolution becomes a grouped convolution with one group per seed; batch norm keeps statistics per seed.
+convolution becomes a grouped convolution with one group per seed (on a CPU, one per seed); batch norm keeps
+statistics per seed; a method's own module with state stacks itself (its ``stack_seeds``).
 A batch holds the rows of every seed one after another (*seed-major*: N blocks of equal size), so the
 method code is the same for one seed and for N: ``n`` rows per seed are ``N * n`` rows in all.
 
@@ -193,7 +194,8 @@ class SeedLinear(nn.Module):
 
 
 class _SeedConvolution(nn.Module):
-    """N convolutions of one kind as one grouped convolution (one group per seed), the seeds in front of ``weight``."""
+    """N convolutions of one kind, the seeds in front of ``weight``: one grouped convolution (a group per seed) on a
+    GPU, one convolution per seed on a CPU."""
 
     seed_grouped = True
 
@@ -208,13 +210,21 @@ class _SeedConvolution(nn.Module):
         self.bias = _stacked([layer.bias for layer in layers])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.device.type == "cpu":  # oneDNN's grouped convolutions are slower than one per seed (bench seed-batching)
-            blocks = x.reshape(self.seeds, -1, *x.shape[1:])
-            return torch.cat([self.convolve(blocks[s], self.weight[s], None if self.bias is None else self.bias[s], 1)
-                              for s in range(self.seeds)])
+        # On a CPU oneDNN's grouped convolutions are slower than one per seed (bench seed-batching); on a GPU one
+        # grouped kernel beats N launches.
+        return self.per_seed(x) if x.device.type == "cpu" else self.as_groups(x)
+
+    def as_groups(self, x: torch.Tensor) -> torch.Tensor:
+        """One grouped convolution, one group per seed."""
         weight = self.weight.reshape(-1, *self.weight.shape[2:])
         bias = None if self.bias is None else self.bias.reshape(-1)
         return _from_groups(self.convolve(_to_groups(x, self.seeds), weight, bias, self.seeds), self.seeds)
+
+    def per_seed(self, x: torch.Tensor) -> torch.Tensor:
+        """One convolution per seed on its block of rows."""
+        blocks = x.reshape(self.seeds, -1, *x.shape[1:])
+        return torch.cat([self.convolve(blocks[s], self.weight[s], None if self.bias is None else self.bias[s], 1)
+                          for s in range(self.seeds)])
 
 
 class SeedConv2d(_SeedConvolution):

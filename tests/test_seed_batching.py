@@ -315,3 +315,13 @@ def test_bench_compares_a_seed_batch_with_the_seeds_one_by_one(one_thread):
     assert set(rates) == {"1", "2"} and "batched" not in rates["1"]
     assert rates["2"]["ratio"] == pytest.approx(rates["2"]["batched"]["median"] / rates["2"]["sequential"]["median"])
     assert all(rate["median"] > 0 for rate in (rates["1"]["sequential"], rates["2"]["batched"]))
+
+
+@pytest.mark.parametrize("layer", [lambda: nn.Conv2d(2, 3, 3, stride=2, padding=1),
+                                   lambda: nn.ConvTranspose2d(2, 3, 5, stride=2, padding=2, output_padding=1)],
+                         ids=["conv", "deconv"])
+def test_grouped_and_per_seed_convolutions_agree(layer):
+    torch.manual_seed(0)
+    stacked = seeds.stack_modules([layer() for _ in range(3)])
+    x = torch.randn(3 * 4, 2, 6, 6)
+    torch.testing.assert_close(stacked.as_groups(x), stacked.per_seed(x), rtol=1e-5, atol=1e-5)  # the GPU's path
