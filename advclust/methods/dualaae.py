@@ -109,7 +109,7 @@ class DualAAE(NeuralClusterer):
 
     network_family = "dual-aae"
     batchable = True
-    batch_seeds_on_cpu = False  # bench seed-batching: a batch of 2 runs at 0.7-0.8x the rate of 2 one by one
+    batch_seeds_on_cpu = False  # slower batched on a CPU: results/bench/cpu_2core_2026-12-05_seed_batching.json
 
     def validate_params(self) -> None:
         super().validate_params()
