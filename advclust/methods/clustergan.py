@@ -323,19 +323,20 @@ class SIMIClusterGAN(ClusterGAN):
         X = self.fit_inputs(X)
         self.validate_params()
         if prior is None:
-            prior = self.prior_estimator().fit(X, eval_set=eval_set)
+            type(self).before_seed_batch([self], X, eval_set)  # phase 1: the one place it is written
         elif (not hasattr(prior, "network_") or prior.n_clusters != self.n_clusters
               or prior.data_shape_ != tuple(X.shape[1:])):
             raise UserInputError(f"prior must be a fitted IMSAT with n_clusters={self.n_clusters}, fitted on inputs "
                                  f"of per-sample shape {tuple(X.shape[1:])}")
-        self.prior_model_ = prior
+        else:
+            self.prior_model_ = prior
         return super().fit(X, eval_set=eval_set, callbacks=callbacks)
 
     @classmethod
     def before_seed_batch(cls, estimators: Sequence[SIMIClusterGAN], X: torch.Tensor,
                           eval_set: tuple[torch.Tensor, torch.Tensor] | None) -> None:
-        """Phase 1 of every seed: their IMSATs as one seed batch. A seed whose IMSAT diverged stops the batch with
-        its error (as its sequential ``fit`` would stop)."""
+        """Phase 1 of every seed: their IMSATs as one seed batch (one after another where they cannot batch, as
+        for a single ``fit``). A seed whose IMSAT diverged stops the batch with its error, as its ``fit`` would."""
         priors = [estimator.prior_estimator() for estimator in estimators]
         if can_batch_seeds(priors):
             fit_seeds(priors, X, eval_set=eval_set)
