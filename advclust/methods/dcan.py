@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from advclust import nets, seeds
+from advclust import losses, nets, seeds
 from advclust.errors import UserInputError, check_choice
 from advclust.methods.base import (
     Encoding, NeuralClusterer, check_inputs, check_param, check_sequence, estimator, run_control,
@@ -270,8 +270,8 @@ class DCAN(NeuralClusterer):
             squared_error = (self.decoder_(fake) - x).square().flatten(1).mean(1)
             total = total + self.reconstruction_weight * seeds.mean(squared_error)
         if self.marginal_entropy_weight:  # not in the paper: KL(mean soft assignment || uniform)
-            total = total + self.marginal_entropy_weight * seeds.each(
-                self._kl_to_uniform, self.gmm_.scores(fake).softmax(dim=1))
+            kl_to_uniform = math.log(self.n_clusters) - losses.marginal_entropy(self.gmm_.scores(fake).softmax(dim=1))
+            total = total + self.marginal_entropy_weight * kl_to_uniform
         self.optimizer_e_.zero_grad(set_to_none=True)
         total.sum().backward()  # one loss per seed under seed batching
         self.optimizer_e_.step()
@@ -290,11 +290,6 @@ class DCAN(NeuralClusterer):
             "cluster_kl_uniform": kl,
             "encoder_drift": self._encoder_drift(),
         }
-
-    def _kl_to_uniform(self, probabilities: torch.Tensor) -> torch.Tensor:
-        """KL(mean of the rows of ``probabilities`` || uniform over the clusters)."""
-        marginal = probabilities.mean(dim=0)
-        return (marginal * (marginal.clamp_min(1e-12) * self.n_clusters).log()).sum()
 
     def _discriminator_step(self, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """One step of D on Eq. 1: positives from the Gaussians that the encoder outputs ``fake`` are assigned to."""
