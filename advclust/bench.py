@@ -330,7 +330,7 @@ def seed_batching(repeats: int = 3, iterations: int | None = None, seed_counts: 
     (IMSAT's nearest-neighbour radii, DCAN's mixture initialisation, Dual-AAE's pretraining), is left out. The
     ratio ``batched / sequential`` is what seed batching gains; N = 1 is the sequential loop itself.
     """
-    from advclust import methods, profiles, system
+    from advclust import methods, system
 
     device = system.resolve_device("auto")
     iterations = iterations or (200 if device.type == "cuda" else 10)
@@ -340,14 +340,10 @@ def seed_batching(repeats: int = 3, iterations: int | None = None, seed_counts: 
                                "data": source, "methods": {}}
 
     def synchronize() -> None:
-        if device.type == "cuda":
-            torch.cuda.synchronize()
+        _synchronize(device)
 
     for method in methods_measured:
-        params = {k: v for k, v in profiles.run_params("quick", method, "mnist").items()
-                  if k not in ("n_iterations", "eval_every", "log_every", "progress", "seed")}
-        if method == "dual-aae":
-            params["pretrain_epochs"] = 0  # outside the loop's clock anyway
+        params = _quick_mnist_loop_params(method)
         entry: dict[str, Any] = {"params": params, "seeds": {}}
         for count in seed_counts:
             def make() -> list[Any]:
@@ -377,6 +373,61 @@ def seed_batching(repeats: int = 3, iterations: int | None = None, seed_counts: 
     return results
 
 
+def _quick_mnist_loop_params(method: str) -> dict[str, Any]:
+    """``method``'s quick-profile MNIST hyperparameters without its run length, logging and seed (and, for
+    Dual-AAE, without pretraining, which is outside the loop's clock anyway)."""
+    from advclust import profiles
+
+    params = {k: v for k, v in profiles.run_params("quick", method, "mnist").items()
+              if k not in ("n_iterations", "eval_every", "log_every", "progress", "seed")}
+    if method == "dual-aae":
+        params["pretrain_epochs"] = 0
+    return params
+
+
+def _synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def precision(repeats: int = 3, iterations: int | None = None, seed_count: int | None = None,
+              methods_measured: tuple[str, ...] = SEED_BATCHING_METHODS) -> dict[str, Any]:
+    """Seed-iterations per second in float32 against bf16 autocast (the methods' ``precision``).
+
+    The methods and settings of :func:`seed_batching`, on the training loop's clock, with ``seed_count`` seeds
+    as one seed batch (default: 10 on a GPU, where small networks leave it idle, 1 on a CPU). ``ratio`` is
+    ``bfloat16 / float32``: above 1, bf16 trains faster.
+    """
+    from advclust import methods, system
+
+    device = system.resolve_device("auto")
+    iterations = iterations or (200 if device.type == "cuda" else 10)
+    seed_count = seed_count or (10 if device.type == "cuda" else 1)
+    inputs, source = _mnist_or_noise(10000)
+    inputs = (inputs + 1) / 2
+    results: dict[str, Any] = {"device": str(device), "threads": torch.get_num_threads(), "iterations": iterations,
+                               "seed_count": seed_count, "data": source, "methods": {}}
+    for method in methods_measured:
+        params = _quick_mnist_loop_params(method)
+
+        def rate(chosen: str) -> float:
+            models = [methods.get(method)(**params, seed=seed, n_iterations=iterations, log_every=iterations,
+                                          progress=False, precision=chosen) for seed in range(seed_count)]
+            models = methods.fit_seeds(models, inputs) if seed_count > 1 else [models[0].fit(inputs)]
+            _synchronize(device)
+            return seed_count * iterations / models[0].history_["seconds"].iloc[-1]
+
+        rate("bfloat16")  # warm-up (autocast's first casts, the GPU's kernels)
+        rates: dict[str, Any] = {}
+        for _ in range(repeats):  # alternated, so that a change in the machine's load touches both alike
+            for chosen in ("float32", "bfloat16"):
+                rates.setdefault(chosen, []).append(rate(chosen))
+        entry: dict[str, Any] = {"params": params, **{k: _spread(v) for k, v in rates.items()}}
+        entry["ratio"] = entry["bfloat16"]["median"] / entry["float32"]["median"]
+        results["methods"][method] = entry
+    return results
+
+
 BENCHMARKS: dict[str, Callable[..., dict[str, Any]]] = {
     "pfca-gaussians8": pfca_gaussians8,
     "data": data_loading,
@@ -387,6 +438,7 @@ BENCHMARKS: dict[str, Callable[..., dict[str, Any]]] = {
     "simi-mnist": simi_mnist,
     "dualaae-mnist": dualaae_mnist,
     "seed-batching": seed_batching,
+    "precision": precision,
 }
 
 

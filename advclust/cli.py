@@ -149,7 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="train the seeds one after another instead of as one seed batch (the default where the "
                           "method allows it and that is faster: on a GPU, and on a CPU for every batchable method "
                           "but Dual-AAE; the records are the same to float tolerance)")
-    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a hyperparameter")
+    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                     help="override a hyperparameter or a neural method's run control (e.g. precision=bfloat16: "
+                          "bf16 autocast in each training step; the record's name then says so by its hash)")
     run.add_argument("--out", help="folder for the JSON run records (e.g. results/)")
     run.add_argument("--status", action="store_true",
                      help="list the runs (pending, running, died, done, diverged), of METHOD and DATASET if given")

@@ -140,8 +140,10 @@ def _execute(estimator: Any, header: dict[str, Any], train_data: data.Dataset, e
 
 
 def _execute_seeds(prepared: Sequence[tuple[Any, dict[str, Any]]], train_data: data.Dataset, eval_data: data.Dataset,
-                   callbacks: Sequence = (), folders: Sequence[Path | None] = ()) -> list[dict[str, Any]]:
-    """Fit the prepared runs of one configuration as one seed batch (:func:`methods.fit_seeds`); their records.
+                   callbacks: Sequence = (), folders: Sequence[Path | None] = (),
+                   fit_options: Sequence[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Fit the prepared runs of one configuration as one seed batch (:func:`methods.fit_seeds`, with each run's
+    ``fit_options``); their records.
 
     Each record is the one its sequential run writes; ``wall_seconds`` is the batch's, and ``batched_seeds``
     says how many seeds shared it. A diverged seed gets its diverged record while the others go on.
@@ -157,7 +159,7 @@ def _execute_seeds(prepared: Sequence[tuple[Any, dict[str, Any]]], train_data: d
     try:
         with training.checkpoint_labels(dataset=train_data.name, dataset_options=_jsonable(train_data.options)):
             methods.fit_seeds(estimators, train_data.training_source, eval_set=(eval_data.inputs, eval_data.labels),
-                              callbacks=[dispatch])
+                              callbacks=[dispatch], fit_options=fit_options)
     except BaseException as error:
         for folder in folders:
             _died(folder, error)
@@ -231,9 +233,10 @@ def _finish(estimator: Any, header: dict[str, Any], train_data: data.Dataset, ev
 
 
 #: History columns kept in a record's curve beside the metrics and the wall-clock seconds where a method logs them: WGAN critics' Wasserstein
-#: estimate, DCAN's diagnostics (:mod:`advclust.methods.dcan_diagnostics`).
+#: estimate, DCAN's diagnostics (:mod:`advclust.methods.dcan_diagnostics`), PFCA's fake-label accuracy and
+#: ``generated_purity`` (:meth:`advclust.methods.PFCA.evaluate`).
 CURVE_EXTRAS = ("wasserstein", "d_real", "d_fake", "latent_saturation", "clusters_used", "cluster_kl_uniform",
-                "encoder_drift")
+                "encoder_drift", "fake_accuracy", "generated_purity")
 
 
 def evaluation_curve(history: pd.DataFrame | None) -> list[dict[str, float]]:
@@ -260,8 +263,8 @@ def run_many(method: str, dataset: str | data.Dataset, params: dict[str, Any] | 
     """One run per seed (options as :func:`fit_run`'s); records are written under ``out`` as they finish.
 
     With ``batch_seeds`` (the default) the seeds train as one seed batch (:mod:`advclust.seeds`) where the
-    method allows it and that is faster (:func:`methods.should_batch_seeds`) and no ``fit_options`` are given;
-    the records are those of sequential runs to float tolerance.
+    method allows it and that is faster (:func:`methods.should_batch_seeds`); the records are those of
+    sequential runs to float tolerance.
 
     The data are loaded once. With ``runs_root`` every seed is marked pending there first, so that the
     runs still to come show in ``advclust run --status``. A seed that diverges gives a record with
@@ -271,8 +274,9 @@ def run_many(method: str, dataset: str | data.Dataset, params: dict[str, Any] | 
     prepared = [_prepare(method, train_data, eval_data, params, seed, profile, profile_entry) for seed in seeds]
     folders = [None if runs_root is None else runs.claim(runs_root, run_id(header), **_status_fields(header))
                for _, header in prepared]
-    if batch_seeds and not fit_options and methods.should_batch_seeds([e for e, _ in prepared]):
-        records = _execute_seeds(prepared, train_data, eval_data, callbacks, folders)
+    if batch_seeds and methods.should_batch_seeds([e for e, _ in prepared]):
+        records = _execute_seeds(prepared, train_data, eval_data, callbacks, folders,
+                                 [fit_options or {}] * len(prepared))
         if out is not None:
             for record in records:
                 write_record(record, out)
@@ -300,11 +304,17 @@ def summarize(records: Sequence[dict[str, Any]], metrics: Sequence[str] = METRIC
     return summary
 
 
+#: Run-control settings added after records were committed: hashed only when they differ from these
+#: defaults, so the committed records keep their names (and their runs' checkpoint folders).
+HASHED_ONLY_IF_CHANGED = {"precision": "float32"}
+
+
 def record_filename(record: dict[str, Any]) -> str:
     """``method_dataset_profile_seedN_<hash>.json``; the hash covers the hyperparameters and the data options
     (slices such as ``rows``/``sample`` included), and the evaluation data when they differ from the
     training data, so runs differing in any of them never collide."""
-    settings = {k: v for k, v in record["params"].items() if k not in ("seed", "progress")}
+    settings = {k: v for k, v in record["params"].items()
+                if k not in ("seed", "progress") and not (k in HASHED_ONLY_IF_CHANGED and v == HASHED_ONLY_IF_CHANGED[k])}
     hashed = [settings, record.get("dataset_options")]
     evaluation = [record.get("eval_dataset", record["dataset"]), record.get("eval_options")]
     if evaluation != [record["dataset"], record.get("dataset_options")] and evaluation[1] is not None:
@@ -466,8 +476,8 @@ def fit_experiments(experiments: Experiment | Sequence[Experiment], profile: str
     """Fit every experiment over its seeds; records are complete when made and written under ``out`` (if given).
 
     With ``batch_seeds`` an experiment's seeds train as one seed batch where its method allows it and that is
-    faster (:func:`methods.should_batch_seeds`) and it has no ``fit_options`` (:mod:`advclust.seeds`; the records
-    equal sequential runs' to float tolerance).
+    faster (:func:`methods.should_batch_seeds`; :mod:`advclust.seeds`; the records equal sequential runs' to
+    float tolerance).
     Prints one line per run (ACC, NMI, ARI, seconds) unless ``verbose`` is false.
     """
     experiments = [experiments] if isinstance(experiments, Experiment) else list(experiments)
@@ -496,18 +506,20 @@ def _experiment_runs(experiment: Experiment, profile: str,
                      batch_seeds: bool) -> Iterator[tuple[dict[str, Any], Any, data.Dataset]]:
     """(record, fitted model, evaluation data) of each seed of ``experiment``: one seed batch where possible."""
     seeds = list(experiment.seeds)
-    if batch_seeds and not experiment.fit_options and len(seeds) > 1:
+    options = [experiment.fit_options(seed) if callable(experiment.fit_options) else experiment.fit_options
+               for seed in seeds]
+    if batch_seeds and len(seeds) > 1:
         train_data, eval_data = _load_data(experiment.data, None, experiment.evaluate_on, None)
         prepared = [_prepare(experiment.method, train_data, eval_data, experiment.params, seed, profile, None)
                     for seed in seeds]
         estimators = [estimator for estimator, _ in prepared]
         if methods.should_batch_seeds(estimators):
-            for estimator, record in zip(estimators, _execute_seeds(prepared, train_data, eval_data)):
+            batch = _execute_seeds(prepared, train_data, eval_data, fit_options=[o or {} for o in options])
+            for estimator, record in zip(estimators, batch):
                 if record["status"] == "diverged":  # as a sequential run of the chapter would
                     raise estimator.diverged_
                 yield record, estimator, eval_data
             return
-    for seed in seeds:
-        options = experiment.fit_options(seed) if callable(experiment.fit_options) else experiment.fit_options
+    for seed, seed_options in zip(seeds, options):
         yield fit_run(experiment.method, experiment.data, experiment.params, seed, profile,
-                      eval_dataset=experiment.evaluate_on, fit_options=options)
+                      eval_dataset=experiment.evaluate_on, fit_options=seed_options)

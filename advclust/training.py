@@ -14,7 +14,9 @@ checkpoint is refused, naming the value that differs.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import functools
 import hashlib
 import random
 import time
@@ -37,6 +39,36 @@ if TYPE_CHECKING:
     from advclust.methods.base import NeuralClusterer
 
 CHECKPOINT_NAME = "checkpoint.pt"
+
+#: A neural method's ``precision`` values and the autocast dtype each trains its steps under (None: none).
+PRECISIONS = {"float32": None, "bfloat16": torch.bfloat16}
+
+
+def step_precision(model: NeuralClusterer) -> contextlib.AbstractContextManager:
+    """The context one training step runs in: bf16 autocast on the model's device for ``"bfloat16"``.
+
+    Autocast runs matrix products and convolutions in bf16 and keeps reductions, softmax and losses in
+    float32; the weights and optimizer state stay float32, so checkpoints and evaluations do not change form.
+    """
+    dtype = PRECISIONS[model.precision]
+    if dtype is None:
+        return contextlib.nullcontext()
+    return torch.autocast(model.device_.type, dtype=dtype)
+
+
+def in_float32(function: Callable) -> Callable:
+    """Run ``function`` with autocast off and its tensor arguments cast to float32: for statistics that bf16's
+    8-bit mantissa breaks (DCAN's mixture re-estimates variances as E[z^2] - E[z]^2, which cancels)."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        def widened(value: Any) -> Any:
+            return value.float() if isinstance(value, torch.Tensor) and value.is_floating_point() else value
+
+        with torch.autocast("cuda", enabled=False), torch.autocast("cpu", enabled=False):
+            return function(*map(widened, args), **{k: widened(v) for k, v in kwargs.items()})
+
+    return wrapper
 
 
 def seed_everything(seed: int) -> None:
@@ -203,7 +235,8 @@ def train(
     bar = tqdm(range(start, model.n_iterations), initial=start, total=model.n_iterations,
                desc=type(model).__name__, disable=not model.progress, mininterval=1.0)
     for step in bar:
-        window.append(model.train_step(batches, step))
+        with step_precision(model):
+            window.append(model.train_step(batches, step))
         done = step + 1
         evaluate = eval_set is not None and model.eval_every and done % model.eval_every == 0
         log = done % model.log_every == 0 or done in events or evaluate
@@ -419,7 +452,8 @@ def train_seeds(
                desc=f"{type(lead).__name__} x{count} seeds", disable=not lead.progress, mininterval=1.0)
     with seeds.batched_seeds(random):
         for step in bar:
-            window.append(lead.train_step(batches, step))
+            with step_precision(lead):
+                window.append(lead.train_step(batches, step))
             done = step + 1
             evaluate = eval_set is not None and lead.eval_every and done % lead.eval_every == 0
             log = done % lead.log_every == 0 or done in events or evaluate

@@ -62,6 +62,24 @@ def test_an_emptied_cluster_keeps_its_parameters_with_weight_zero():
     assert torch.isfinite(gmm.scores(POINTS)).all()
 
 
+@pytest.mark.parametrize("assign_with_precision", [False, True])
+def test_the_mixture_estimates_in_float32_under_bf16_autocast(assign_with_precision):
+    """E[z^2] - E[z]^2 cancels in bf16: a tight cluster far from 0 would get a variance of bf16 round-off."""
+    torch.manual_seed(0)
+    z = torch.cat([10 + 0.01 * torch.randn(200, 4), -10 + 0.01 * torch.randn(200, 4)])
+    clusters = torch.arange(400) // 200
+    estimates = []
+    for precision in (False, True):
+        gmm = HardGaussianMixture(2, 4, assign_with_precision=assign_with_precision)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision):
+            gmm.update(z, clusters)
+            scores = gmm.scores(z)
+        assert scores.dtype == torch.float32
+        estimates.append((gmm.means.clone(), gmm.precisions.clone(), scores))
+    for plain, autocast in zip(*estimates):
+        torch.testing.assert_close(autocast, plain)
+
+
 def test_step_is_one_clustering_iteration():
     gmm = HardGaussianMixture(2, 2)
     gmm.means.copy_(torch.tensor([[0.5, 0.5], [5.5, 0.5]]))

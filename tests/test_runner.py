@@ -108,6 +108,15 @@ def test_record_filenames_differ_for_every_slice_of_training_and_evaluation_data
     assert runner.record_filename(_fake_record(progress=True)) == runner.record_filename(_fake_record())
 
 
+def test_precision_names_a_run_only_when_it_is_not_the_default():
+    """float32 records keep the names they had before ``precision`` existed; a bf16 run never takes one."""
+    plain = _fake_record()
+    as_default = _fake_record(params={**plain["params"], "precision": "float32"})
+    in_bf16 = _fake_record(params={**plain["params"], "precision": "bfloat16"})
+    assert runner.record_filename(as_default) == runner.record_filename(plain)
+    assert runner.record_filename(in_bf16) != runner.record_filename(plain)
+
+
 def test_committed_records_are_named_as_write_record_names_them():
     """A rerun overwrites its committed record instead of adding a second copy beside it."""
     from advclust.system import REPO_ROOT

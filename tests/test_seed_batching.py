@@ -39,7 +39,7 @@ def _assert_same_run(sequential, batched, parameters: bool = True) -> None:
     tolerance = TOLERANCE if parameters else BATCH_NORM_TOLERANCE
     a, b = (m.history_.drop(columns="seconds") for m in (sequential, batched))
     assert list(a.columns) == list(b.columns) and list(a.index) == list(b.index)
-    scores = [c for c in a.columns if c in ("acc", "purity", "nmi", "ari")]
+    scores = [c for c in a.columns if c in ("acc", "purity", "nmi", "ari", "generated_purity")]
     losses = [c for c in a.columns if c not in scores]
     np.testing.assert_allclose(a[losses].to_numpy(), b[losses].to_numpy(), rtol=tolerance, atol=tolerance,
                                equal_nan=True)
@@ -234,6 +234,24 @@ def test_simi_clustergan_batched_equals_sequential(one_thread):
         _assert_same_run(a.prior_model_, b.prior_model_, parameters=False)  # P_phi has batch norm
         _assert_same_run(a, b, parameters=False)
 
+    # priors given to fit (the chapters reuse their fitted IMSATs): phase 2 alone, batched as well
+    priors = [a.prior_model_ for a in sequential]
+    again = [make(seed).fit(X, eval_set=(X, y), prior=prior) for seed, prior in zip((0, 1), priors)]
+    given = fit_seeds([make(seed) for seed in (0, 1)], X, eval_set=(X, y), fit_options=[{"prior": p} for p in priors])
+    for a, b, prior in zip(again, given, priors):
+        assert b.prior_model_ is prior
+        _assert_same_run(a, b, parameters=False)
+    with pytest.raises(UserInputError, match="takes the option prior, not radius"):
+        fit_seeds([make(seed) for seed in (0, 1)], X, fit_options=[{"radius": 1}, {}])
+
+
+def test_fit_seeds_refuses_fit_options_a_method_does_not_take(one_thread):
+    X, _ = _inputs((6,))
+    with pytest.raises(UserInputError, match="PFCA.fit takes no options.*prior"):
+        fit_seeds([_pfca(0, [8]), _pfca(1, [8])], X, fit_options=[{"prior": None}, {}])
+    with pytest.raises(UserInputError, match="one dict per estimator"):
+        fit_seeds([_pfca(0, [8]), _pfca(1, [8])], X, fit_options=[{}])
+
 
 @pytest.mark.parametrize("options", [{}, {"dual": False, "clustering_regularization": False}], ids=["dual-aae", "aae"])
 def test_dualaae_batched_equals_sequential(one_thread, options):
@@ -315,6 +333,16 @@ def test_bench_compares_a_seed_batch_with_the_seeds_one_by_one(one_thread):
     assert set(rates) == {"1", "2"} and "batched" not in rates["1"]
     assert rates["2"]["ratio"] == pytest.approx(rates["2"]["batched"]["median"] / rates["2"]["sequential"]["median"])
     assert all(rate["median"] > 0 for rate in (rates["1"]["sequential"], rates["2"]["batched"]))
+
+
+def test_bench_compares_bf16_autocast_with_float32(one_thread):
+    from advclust import bench
+
+    result = bench.precision(repeats=1, iterations=2, seed_count=2, methods_measured=("pfca",))
+    entry = result["methods"]["pfca"]
+    assert result["seed_count"] == 2 and entry["ratio"] == pytest.approx(
+        entry["bfloat16"]["median"] / entry["float32"]["median"])
+    assert all(entry[p]["median"] > 0 for p in ("float32", "bfloat16"))
 
 
 @pytest.mark.parametrize("layer", [lambda: nn.Conv2d(2, 3, 3, stride=2, padding=1),

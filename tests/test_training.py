@@ -97,3 +97,68 @@ def test_checkpoints_leave_the_history_as_an_uninterrupted_run_logs_it(tmp_path,
     resumed = _pfca(**options, checkpoint_dir=str(tmp_path), checkpoint_every=3).fit(inputs)
     assert resumed.resumed_from_ == 6
     pd.testing.assert_frame_equal(resumed.history_.drop(columns="seconds"), straight.drop(columns="seconds"))
+
+
+# --- precision: bf16 autocast around each step, float32 everywhere else ---------------------------------------------
+
+def _dtypes_in_training(model, inputs, fit):
+    """The dtypes the generator's layers output during training, and the model after ``fit``."""
+    seen = set()
+    hooks = []
+
+    def watch(module, args, output):
+        if module.training and torch.is_grad_enabled():
+            seen.add(output.dtype)
+
+    original_build = model.build
+
+    def build(source, device):
+        original_build(source, device)
+        hooks.extend(m.register_forward_hook(watch) for m in model.generator_.modules() if isinstance(m, torch.nn.Linear))
+
+    model.build = build
+    fit(model, inputs)
+    for hook in hooks:
+        hook.remove()
+    return seen
+
+
+def test_bfloat16_precision_runs_the_steps_in_bf16_and_keeps_the_weights_float32(one_thread):
+    inputs = torch.randn(64, 2, generator=torch.Generator().manual_seed(0))
+    fit = lambda model, x: model.fit(x)  # noqa: E731
+    assert _dtypes_in_training(_pfca(), inputs, fit) == {torch.float32}
+    model = _pfca(precision="bfloat16")
+    assert _dtypes_in_training(model, inputs, fit) == {torch.bfloat16}
+    assert all(p.dtype == torch.float32 for m in model.modules_().values() for p in m.parameters())
+    assert model.predict_proba(inputs.numpy()).dtype == "float32"
+    assert pd.DataFrame(model.history_records_).drop(columns="step").map(pd.notna).all().all()
+
+
+def test_bfloat16_precision_applies_to_seed_batches(one_thread):
+    from advclust.methods import fit_seeds
+
+    inputs = torch.randn(64, 2, generator=torch.Generator().manual_seed(0))
+    models = [_pfca(precision="bfloat16", seed=s) for s in (0, 1)]
+    seen = set()
+    hook = torch.nn.modules.module.register_module_forward_hook(  # every layer, the seed-grouped ones included
+        lambda module, args, output: seen.add(output.dtype) if isinstance(output, torch.Tensor) else None)
+    try:
+        fit_seeds(models, inputs)
+    finally:
+        hook.remove()
+    assert torch.bfloat16 in seen
+    assert all(m.history_records_ and m.n_iter_ == 4 for m in models)
+
+
+def test_unknown_precision_lists_the_valid_ones():
+    with pytest.raises(UserInputError, match="bfloat16, float32"):
+        _pfca(precision="float16").fit(torch.randn(32, 2))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA: bf16 autocast on the GPU")
+def test_bfloat16_on_cuda_trains_finite_with_float32_weights(one_thread):
+    inputs = torch.randn(256, 2, generator=torch.Generator().manual_seed(0)) + torch.tensor([[4.0, 0.0]]) * (
+        torch.arange(256) % 3).unsqueeze(1)
+    model = _pfca(precision="bfloat16", device="cuda", n_iterations=200, log_every=50).fit(inputs)
+    assert all(torch.isfinite(torch.tensor(row["generator_loss"])) for row in model.history_records_)
+    assert next(model.generator_.parameters()).dtype == torch.float32

@@ -225,7 +225,9 @@ class NeuralClusterer(Clusterer):
     - ``checkpoint_dir``: folder of an atomic checkpoint, resumed from when present (None: none);
     - ``checkpoint_every``: write it every this many steps (0: at the end only);
     - ``snapshot_steps``: steps after which the networks are kept for :meth:`at_snapshot`;
-    - ``progress``: show a progress bar.
+    - ``progress``: show a progress bar;
+    - ``precision``: ``"float32"``, or ``"bfloat16"`` to run each training step under bf16 autocast
+      (:data:`advclust.training.PRECISIONS`; the weights, optimizer state and evaluations stay float32).
     """
 
     n_iterations: int = field(kw_only=True)
@@ -238,6 +240,7 @@ class NeuralClusterer(Clusterer):
     checkpoint_every: int = run_control(0)
     snapshot_steps: Sequence[int] = run_control(())
     progress: bool = run_control(True)
+    precision: str = run_control("float32")
 
     #: Key of the method's networks in :data:`advclust.nets.ARCHITECTURES`.
     network_family = ""
@@ -267,6 +270,7 @@ class NeuralClusterer(Clusterer):
         check_param("progress", self.progress, "bool")
         check_sequence("snapshot_steps", self.snapshot_steps, "int", 1, self.n_iterations)
         training.resolve_device(self.device)
+        check_choice("precision", self.precision, training.PRECISIONS)
         check_choice("architecture", self.architecture, nets.architecture_names(self.network_family))
 
     # -- hooks -------------------------------------------------------------
@@ -332,9 +336,15 @@ class NeuralClusterer(Clusterer):
 
     @classmethod
     def before_seed_batch(cls, estimators: Sequence[NeuralClusterer], X: torch.Tensor | Callable,
-                          eval_set: tuple[torch.Tensor, torch.Tensor] | None) -> None:
+                          eval_set: tuple[torch.Tensor, torch.Tensor] | None,
+                          fit_options: Sequence[dict[str, Any]] | None = None) -> None:
         """What ``fit`` does before its training loop (parameters already checked), for the ``estimators`` of a
-        seed batch (:func:`fit_seeds`); nothing unless a method has such a step (SIMI-ClusterGAN's phase 1)."""
+        seed batch (:func:`fit_seeds`), with each one's keyword options to ``fit`` (``fit_options``, one dict per
+        estimator); nothing unless a method has such a step (SIMI-ClusterGAN's phase 1, or its given priors)."""
+        given = sorted({key for options in fit_options or () for key in options})
+        if given:
+            raise UserInputError(f"{cls.__name__}.fit takes no options beyond X, y, eval_set and callbacks; "
+                                 f"got {', '.join(given)}")
 
     def training_source(self, X: torch.Tensor | Callable) -> torch.Tensor | Callable:
         """What the training loop draws minibatches from: the inputs ``X`` themselves unless a method says otherwise."""
@@ -434,8 +444,10 @@ def should_batch_seeds(estimators: Sequence[Any]) -> bool:
 
 
 def fit_seeds(estimators: Sequence[NeuralClusterer], X: Any, eval_set: tuple[Any, Any] | None = None,
-              callbacks: Sequence[Callable[[NeuralClusterer, int], None]] = ()) -> list[NeuralClusterer]:
-    """``fit`` each of ``estimators`` (one configuration, different seeds) on ``X``, trained as one seed batch.
+              callbacks: Sequence[Callable[[NeuralClusterer, int], None]] = (),
+              fit_options: Sequence[dict[str, Any]] | None = None) -> list[NeuralClusterer]:
+    """``fit`` each of ``estimators`` (one configuration, different seeds) on ``X``, trained as one seed batch;
+    ``fit_options`` are each one's own keyword options to ``fit`` (e.g. SIMI-ClusterGAN's ``prior``).
 
     Each estimator ends as its own ``fit`` would leave it. One whose training diverged keeps its last good
     networks and its ``diverged_`` error (a :class:`~advclust.errors.TrainingDiverged`), and has no ``labels_``.
@@ -450,8 +462,10 @@ def fit_seeds(estimators: Sequence[NeuralClusterer], X: Any, eval_set: tuple[Any
         estimator.validate_params()
     if eval_set is not None and not sampler:
         eval_set = (check_inputs(eval_set[0], type(lead).__name__, shape=tuple(X.shape[1:])), eval_set[1])
+    if fit_options is not None and len(fit_options) != len(estimators):
+        raise UserInputError(f"fit_options must hold one dict per estimator ({len(estimators)}), got {len(fit_options)}")
     with training.global_rng_kept():
-        type(lead).before_seed_batch(estimators, X, eval_set)
+        type(lead).before_seed_batch(estimators, X, eval_set, fit_options)
         # every estimator's training_source: IMSAT keeps its inputs there for its own build
         sources = [estimator.training_source(X) for estimator in estimators]
         try:

@@ -322,31 +322,44 @@ class SIMIClusterGAN(ClusterGAN):
         """Phase 1 (IMSAT on ``X``, unless a fitted ``prior`` is given), then phase 2 on ``X``."""
         X = self.fit_inputs(X)
         self.validate_params()
-        if prior is None:
-            type(self).before_seed_batch([self], X, eval_set)  # phase 1: the one place it is written
-        elif (not hasattr(prior, "network_") or prior.n_clusters != self.n_clusters
-              or prior.data_shape_ != tuple(X.shape[1:])):
-            raise UserInputError(f"prior must be a fitted IMSAT with n_clusters={self.n_clusters}, fitted on inputs "
-                                 f"of per-sample shape {tuple(X.shape[1:])}")
-        else:
-            self.prior_model_ = prior
+        type(self).before_seed_batch([self], X, eval_set, [{} if prior is None else {"prior": prior}])  # phase 1
         return super().fit(X, eval_set=eval_set, callbacks=callbacks)
 
     @classmethod
     def before_seed_batch(cls, estimators: Sequence[SIMIClusterGAN], X: torch.Tensor,
-                          eval_set: tuple[torch.Tensor, torch.Tensor] | None) -> None:
-        """Phase 1 of every seed: their IMSATs as one seed batch (one after another where they cannot batch, as
-        for a single ``fit``). A seed whose IMSAT diverged stops the batch with its error, as its ``fit`` would."""
-        priors = [estimator.prior_estimator() for estimator in estimators]
+                          eval_set: tuple[torch.Tensor, torch.Tensor] | None,
+                          fit_options: Sequence[dict[str, Any]] | None = None) -> None:
+        """Phase 1 of every seed not given a fitted ``prior`` in its ``fit_options``: their IMSATs as one seed batch
+        (one after another where they cannot batch, as for a single ``fit``). A seed whose IMSAT diverged stops the
+        batch with its error, as its ``fit`` would."""
+        fit_options = list(fit_options or [{}] * len(estimators))
+        unknown = sorted({key for options in fit_options for key in options} - {"prior"})
+        if unknown:
+            raise UserInputError(f"{cls.__name__}.fit takes the option prior, not {', '.join(unknown)}")
+        given = {id(e): options["prior"] for e, options in zip(estimators, fit_options)
+                 if options.get("prior") is not None}
+        for estimator in estimators:
+            if id(estimator) in given:
+                estimator.prior_model_ = estimator.checked_prior(given[id(estimator)], X)
+        learning = [estimator for estimator in estimators if id(estimator) not in given]
+        priors = [estimator.prior_estimator() for estimator in learning]
         if can_batch_seeds(priors):
             fit_seeds(priors, X, eval_set=eval_set)
         else:
             for prior in priors:
                 prior.fit(X, eval_set=eval_set)
-        for estimator, prior in zip(estimators, priors):
+        for estimator, prior in zip(learning, priors):
             if getattr(prior, "diverged_", None) is not None:
                 raise prior.diverged_
             estimator.prior_model_ = prior
+
+    def checked_prior(self, prior: IMSAT, X: torch.Tensor) -> IMSAT:
+        """``prior`` if it is a fitted IMSAT of these clusters on inputs shaped as ``X``'s; else a clear error."""
+        if (not hasattr(prior, "network_") or prior.n_clusters != self.n_clusters
+                or prior.data_shape_ != tuple(X.shape[1:])):
+            raise UserInputError(f"prior must be a fitted IMSAT with n_clusters={self.n_clusters}, fitted on inputs "
+                                 f"of per-sample shape {tuple(X.shape[1:])}")
+        return prior
 
     def build(self, source: torch.Tensor, device: torch.device) -> None:
         super().build(source, device)

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from advclust import seeds
+from advclust.training import in_float32
 
 #: Floor of the mixing weights inside the logarithm of Eq. 22 (an emptied cluster keeps ln psi finite).
 WEIGHT_FLOOR = 1e-8
@@ -57,6 +58,7 @@ class HardGaussianMixture(nn.Module):
         """The mixtures of N seeds as one (:func:`advclust.seeds.stack_modules` calls this)."""
         return SeedGaussianMixture(mixtures)
 
+    @in_float32  # under bf16 autocast too: the mixture's statistics stay float32
     def scores(self, z: torch.Tensor) -> torch.Tensor:
         """(N, K) assignment scores of Eq. 22 (or the diagonal Gaussian log-densities)."""
         z = self._blocks(z)
@@ -77,6 +79,7 @@ class HardGaussianMixture(nn.Module):
         return self.scores(z).argmax(dim=1)
 
     @torch.no_grad()
+    @in_float32
     def update(self, z: torch.Tensor, clusters: torch.Tensor) -> None:
         """Re-estimate eta (Eq. 21), tau (Eq. 20, with the new means) and psi (Eq. 23) from hard assignments.
 
