@@ -186,3 +186,16 @@ def code_classes(codes: ArrayLike, labels: ArrayLike, n_codes: int) -> list[tupl
         counts = np.bincount(members)
         rows.append((int(counts.argmax()), float(counts.max()) / len(members), len(members)))
     return rows
+
+
+def nearest_centroid_labels(reference: np.ndarray | torch.Tensor, labels: ArrayLike,
+                            samples: np.ndarray | torch.Tensor) -> np.ndarray:
+    """Label each of ``samples`` with the class of the nearest class mean of ``reference`` (flattened inputs):
+    a fixed, untrained reader of what class a generated sample looks like (fitted on the 10 000 test images, it
+    reads 80 % of MNIST's 60 000 training digits right, 68 % of Fashion-MNIST's)."""
+    reference = torch.as_tensor(np.asarray(reference), dtype=torch.float32).flatten(1)
+    samples = torch.as_tensor(np.asarray(samples), dtype=torch.float32).flatten(1)
+    labels = _as_labels(labels, "labels")
+    classes = np.unique(labels)
+    means = torch.stack([reference[torch.as_tensor(labels == c)].mean(0) for c in classes])
+    return classes[torch.cdist(samples, means).argmin(1).numpy()]

@@ -121,6 +121,25 @@ def medians(results: runner.Results | Sequence[dict[str, Any]], metric: str = "a
     return frame.groupby(["dataset", "variant"], sort=False)[metric].median()
 
 
+def curve_summary(records: Sequence[dict[str, Any]], label_of: Callable[[dict[str, Any]], str],
+                  extras: Sequence[str] = ()) -> pd.DataFrame:
+    """One row per record from its evaluation curve: its label, seed, iterations, wall minutes and device, the
+    final and the best ACC (with the step of the best), and the final value of each of ``extras``."""
+    rows = []
+    for record in records:
+        curve = pd.DataFrame(record.get("curve") or [{"step": record["params"].get("n_iterations"),
+                                                        **record["metrics"]}]).set_index("step")
+        best = curve["acc"].idxmax()
+        row = {"run": label_of(record), "seed": record["seed"], "iterations": int(curve.index[-1]),
+               "minutes": round(record["wall_seconds"] / 60, 1), "device": record.get("device", ""),
+               "final ACC": round(float(curve["acc"].iloc[-1]), 3),
+               "best ACC (step)": f"{curve['acc'].max():.3f} ({best})"}
+        row.update({f"final {extra}": round(float(curve[extra].iloc[-1]), 3) if extra in curve else None
+                    for extra in extras})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def committed_command(method: str, dataset: str, profile: str = "paper", out: str = "results") -> str:
     """The sentence a chapter shows when no record of a longer profile is committed yet."""
     return (f"No {profile}-profile {runner.DISPLAY_NAMES.get(method, method)} record on {dataset} is committed yet: "

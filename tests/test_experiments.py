@@ -4,6 +4,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import pandas as pd
 import pytest
 
 from advclust import plots, report, runner
@@ -76,6 +77,21 @@ def test_metric_against_compute_overlays_profiles_devices_and_the_paper():
     assert [list(c.get_offsets()[:, 0]) for c in by_time.collections] == [[7.0]]  # untimed: one point at its wall time
     assert any(line.get_linestyle() == "--" and line.get_ydata()[0] == pytest.approx(paper[("mnist", "PFCA")])
                for line in by_time.get_lines())
+
+
+def test_curve_summary_reads_final_and_best_from_each_curve():
+    curve = [{"step": 100, "acc": 0.3, "generated_purity": 0.2}, {"step": 200, "acc": 0.5, "generated_purity": 0.4},
+             {"step": 300, "acc": 0.4, "generated_purity": 0.5}]
+    records = [{"seed": 1, "params": {"noise_dim": 16}, "curve": curve, "metrics": {"acc": 0.4}, "wall_seconds": 600,
+                "device": "cpu"},
+               {"seed": 0, "params": {"noise_dim": 128, "n_iterations": 50}, "curve": [], "metrics": {"acc": 0.2},
+                "wall_seconds": 60}]
+    table = report.curve_summary(records, lambda r: f"noise {r['params']['noise_dim']}", extras=("generated_purity",))
+    rows = table.to_dict("records")
+    assert rows[0] == {"run": "noise 16", "seed": 1, "iterations": 300, "minutes": 10.0, "device": "cpu",
+                       "final ACC": 0.4, "best ACC (step)": "0.500 (200)", "final generated_purity": 0.5}
+    assert rows[1]["iterations"] == 50 and rows[1]["best ACC (step)"] == "0.200 (50)"  # no curve: the final metrics
+    assert pd.isna(rows[1]["final generated_purity"])
 
 
 def test_record_curves_keep_the_wall_clock_seconds():

@@ -23,8 +23,29 @@ def test_short_run_without_noise_clusters_the_blobs(gaussians):
     model.fit(gaussians.training_source, eval_set=(gaussians.inputs, gaussians.labels))
     assert model.evaluate(gaussians.inputs, gaussians.labels)["acc"] >= 0.95
     history = model.history_
-    assert {"critic_loss", "wasserstein", "classifier_loss", "fake_accuracy", "eta", "acc"} <= set(history.columns)
+    assert {"critic_loss", "wasserstein", "classifier_loss", "fake_accuracy", "eta", "acc",
+            "generated_purity"} <= set(history.columns)
     assert history.index[-1] == 800
+    assert history["generated_purity"].iloc[-1] >= 0.9  # G draws each blob from its own id, so C can cluster them
+
+
+def test_generated_purity_says_whether_gs_ids_are_the_classes(gaussians):
+    model = PFCA(noise_dim=1, n_iterations=5, **SMALL).fit(gaussians.training_source)
+    labels = np.asarray(gaussians.labels)
+    centres = torch.stack([torch.as_tensor(gaussians.inputs[labels == k]).float().mean(0) for k in range(8)])
+
+    class ByIdentity(torch.nn.Module):  # id k draws blob k
+        def forward(self, onehot, noise):
+            return onehot @ centres + 0.01 * noise
+
+    class Ignoring(torch.nn.Module):  # the id does not matter: a blob chosen by the noise
+        def forward(self, onehot, noise):
+            return centres[(noise[:, 0].abs() * 1000).long() % 8]
+
+    model.set_modules({"generator": ByIdentity()})
+    assert model.evaluate(gaussians.inputs, labels)["generated_purity"] == 1.0
+    model.set_modules({"generator": Ignoring()})
+    assert model.evaluate(gaussians.inputs, labels)["generated_purity"] < 0.3
 
 
 def test_predict_proba_is_a_distribution(gaussians):

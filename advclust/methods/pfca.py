@@ -18,9 +18,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from advclust import losses, nets, seeds
+from advclust import losses, metrics, nets, seeds
 from advclust.errors import UserInputError
 from advclust.methods.base import Encoding, NeuralClusterer, check_param, check_sequence, estimator, run_control
+
+
+#: Samples per cluster id that :meth:`PFCA.evaluate` reads for ``generated_purity``.
+GENERATED_PER_ID = 200
 
 
 @estimator
@@ -165,6 +169,24 @@ class PFCA(NeuralClusterer):
             "generator_loss": generator_loss.detach(),
             "eta": torch.full((), eta, device=self.device_),  # a fill, not a host-to-device copy
         }
+
+    # -- evaluation ----------------------------------------------------------
+    def evaluate(self, X: Any, y: Any) -> dict[str, float]:
+        """The clustering scores of C, and ``generated_purity``: how far G's cluster ids are the classes of ``y``.
+
+        C only ever sees generated images, so it can cluster real ones by the classes only where G draws each
+        class from its own id. ``generated_purity`` measures that: 200 samples per id, labelled by a nearest-class-
+        mean reader of the labelled ``(X, y)`` (:func:`advclust.metrics.nearest_centroid_labels`), and the share of
+        samples in their id's majority class (1: every id draws one class; near 1/K: ids cut across the classes).
+        A diagnostic that uses the labels, as ACC does.
+        """
+        scores = super().evaluate(X, y)
+        inputs = self.inputs(X).cpu()
+        ids = self.generation_ids(range(self.n_clusters), n=GENERATED_PER_ID)
+        samples = self.generate(range(self.n_clusters), n=GENERATED_PER_ID, seed=0)
+        reader = metrics.nearest_centroid_labels(inputs, y, samples)
+        scores["generated_purity"] = metrics.purity(reader, ids.numpy())
+        return scores
 
     # -- inference -----------------------------------------------------------
     def predict_proba(self, X: Any) -> np.ndarray:
