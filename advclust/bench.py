@@ -339,9 +339,6 @@ def seed_batching(repeats: int = 3, iterations: int | None = None, seed_counts: 
     results: dict[str, Any] = {"device": str(device), "threads": torch.get_num_threads(), "iterations": iterations,
                                "data": source, "methods": {}}
 
-    def synchronize() -> None:
-        _synchronize(device)
-
     for method in methods_measured:
         params = _quick_mnist_loop_params(method)
         entry: dict[str, Any] = {"params": params, "seeds": {}}
@@ -354,13 +351,13 @@ def seed_batching(repeats: int = 3, iterations: int | None = None, seed_counts: 
                 seconds = 0.0
                 for model in make():
                     model.fit(inputs)
-                    synchronize()
+                    _synchronize(device)
                     seconds += model.history_["seconds"].iloc[-1]
                 return count * iterations / seconds
 
             def batched() -> float:
                 models = methods.fit_seeds(make(), inputs)
-                synchronize()
+                _synchronize(device)
                 return count * iterations / models[0].history_["seconds"].iloc[-1]
 
             rates: dict[str, Any] = {"sequential": _spread([sequential() for _ in range(repeats)])}
