@@ -41,8 +41,7 @@ def pfca_gaussians8(repeats: int = 3, iterations: int = 200) -> dict[str, Any]:
             model = PFCA(n_clusters=8, noise_dim=2, hidden=hidden, n_iterations=iterations, progress=False,
                          log_every=iterations)
             model.fit(dataset.training_source)
-            if device.type == "cuda":
-                torch.cuda.synchronize()
+            _synchronize(device)
             return iterations
 
         work()  # warm-up: allocator, kernels, first-call overheads
@@ -84,8 +83,7 @@ def dcan_mnist(repeats: int = 3, iterations: int = 500) -> dict[str, Any]:
         def work() -> int:
             model = DCAN(**architecture, n_iterations=iterations, log_every=iterations, progress=False)
             model.fit(inputs)
-            if device.type == "cuda":
-                torch.cuda.synchronize()
+            _synchronize(device)
             fits.append(model)
             return iterations
 
@@ -168,8 +166,7 @@ def pfca_mnist(repeats: int = 3, iterations: int | None = None) -> dict[str, Any
             model = PFCA(hidden=hidden, batch_size=batch_size, n_iterations=iterations, log_every=iterations,
                          progress=False)
             model.fit(train)
-            if device.type == "cuda":
-                torch.cuda.synchronize()
+            _synchronize(device)
             fits.append(model)
             return iterations
 
@@ -184,8 +181,7 @@ def pfca_mnist(repeats: int = 3, iterations: int | None = None) -> dict[str, Any
         model.predict_proba(test[:1000])  # warm-up
         started = time.perf_counter()
         model.predict_proba(test)
-        if device.type == "cuda":
-            torch.cuda.synchronize()
+        _synchronize(device)
         inference = (time.perf_counter() - started) / len(test)
         rate = statistics.median(rates)
         projected = 900_000 / rate / 3600
@@ -225,14 +221,12 @@ def imsat_mnist(repeats: int = 3, iterations: int = 100, n_images: int = 10000) 
 
     def search() -> int:
         neighbour_distances(inputs.to(device), 10)
-        if device.type == "cuda":
-            torch.cuda.synchronize()
+        _synchronize(device)
         return 1
 
     def work() -> int:
         IMSAT(n_iterations=iterations, radius_neighbour=0, log_every=iterations, progress=False).fit(inputs)
-        if device.type == "cuda":
-            torch.cuda.synchronize()
+        _synchronize(device)
         return iterations
 
     work()  # warm-up
@@ -261,8 +255,7 @@ def simi_mnist(repeats: int = 3, iterations: int = 20) -> dict[str, Any]:
         model = SIMIClusterGAN(n_iterations=iterations, log_every=iterations, kmeans_n_init=1, progress=False,
                                prior_hidden=(64,))
         model.fit(inputs, prior=prior)
-        if device.type == "cuda":
-            torch.cuda.synchronize()
+        _synchronize(device)
         fits.append(model)
         return iterations
 
@@ -301,8 +294,7 @@ def dualaae_mnist(repeats: int = 3, iterations: int | None = None) -> dict[str, 
             model = DualAAE(**reference.VARIANTS["dual-aae"][variant], pretrain_epochs=0, n_iterations=iterations, log_every=iterations,
                             progress=False, device=str(device))
             model.fit(inputs)
-            if device.type == "cuda":
-                torch.cuda.synchronize()
+            _synchronize(device)
             return model.history_["seconds"].iloc[-1] / iterations * per_epoch  # the loop's clock: build excluded
 
         fit()  # warm-up: allocator, kernels, cuDNN autotuning, first-call overheads
@@ -383,6 +375,7 @@ def _quick_mnist_loop_params(method: str) -> dict[str, Any]:
 
 
 def _synchronize(device: torch.device) -> None:
+    """Wait for the device's queued work, so a clock read after it times the work (a no-op on a CPU)."""
     if device.type == "cuda":
         torch.cuda.synchronize()
 

@@ -140,6 +140,28 @@ def curve_summary(records: Sequence[dict[str, Any]], label_of: Callable[[dict[st
     return pd.DataFrame(rows)
 
 
+def curve_trend(record: dict[str, Any], metric: str = "acc", last: int = 4) -> str:
+    """'still rising' when the last ``last`` evaluations of ``metric`` in a record's curve rise step by step,
+    else 'not rising': how a chapter says whether a committed run had converged."""
+    values = [row[metric] for row in record["curve"] if metric in row][-last:]
+    return "still rising" if len(values) > 1 and values == sorted(values) and values[-1] > values[0] else "not rising"
+
+
+def committed_sentences(records: Sequence[dict[str, Any]], metric: str = "acc", last: int = 4) -> str:
+    """One Markdown line per committed record: its final ``metric``, budget, hours and device, its last ``last``
+    evaluations and their :func:`curve_trend`."""
+    lines = []
+    for record in records:
+        values = [row[metric] for row in record["curve"] if metric in row][-last:]
+        name = runner.DISPLAY_NAMES.get(record["method"], record["method"])
+        lines.append(
+            f"- Committed {record['profile']} record, {name} on {record['dataset']}, seed {record['seed']}: "
+            f"{metric.upper()} {record['metrics'][metric]:.3f} after {record['params']['n_iterations']} generator "
+            f"steps ({record['wall_seconds'] / 3600:.1f} h on {record['device']}); its last evaluations read "
+            f"{', '.join(f'{v:.3f}' for v in values)}: {curve_trend(record, metric, last)}.")
+    return "\n".join(lines)
+
+
 def committed_command(method: str, dataset: str, profile: str = "paper", out: str = "results") -> str:
     """The sentence a chapter shows when no record of a longer profile is committed yet."""
     return (f"No {profile}-profile {runner.DISPLAY_NAMES.get(method, method)} record on {dataset} is committed yet: "

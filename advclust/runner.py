@@ -23,7 +23,7 @@ from advclust import data, methods, metrics, runs, training
 from advclust.errors import TrainingDiverged, UserInputError
 from advclust.system import atomic_write_text, git_commit, now, provenance
 # Re-exported for the chapters that call runner.resolve_device / runner.device_description (prefer advclust.system).
-from advclust.system import device_description, resolve_device  # noqa: F401
+from advclust.system import device_description, limit_threads, resolve_device  # noqa: F401
 from advclust.training import seed_everything  # noqa: F401  (re-exported)
 
 METRICS = ("acc", "purity", "nmi", "ari")

@@ -158,6 +158,16 @@ def device_description(device: str | torch.device = "auto") -> str:
     return f"cpu: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
 
 
+def limit_threads(count: int) -> None:
+    """Use ``count`` threads in torch and in BLAS/OpenMP (what scikit-learn computes with); 0 keeps the
+    libraries' defaults. One thread is fastest when another process shares this 2-core CPU."""
+    if count:
+        import threadpoolctl
+
+        torch.set_num_threads(count)
+        threadpoolctl.threadpool_limits(count)
+
+
 # --- provenance ----------------------------------------------------------------------------------
 
 def versions() -> dict[str, str]:

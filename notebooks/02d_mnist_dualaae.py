@@ -90,16 +90,12 @@ tsne_points = 2000  # Dual-AAE Fig. 4: 2 000 test digits
 
 # %%
 import matplotlib.pyplot as plt
-import threadpoolctl
-import torch
 from IPython.display import Markdown, display
 from sklearn.manifold import TSNE
 
 from advclust import data, metrics, plots, reference, report, runner
 
-if cpu_threads:  # quick: 1, which is fastest (no spinning threads) when the 2-core CPU is shared
-    torch.set_num_threads(cpu_threads)
-    threadpoolctl.threadpool_limits(cpu_threads)
+runner.limit_threads(cpu_threads)  # quick: 1, fastest when the 2-core CPU is shared
 print("device:", runner.device_description(runner.resolve_device(device)))
 
 # %%
@@ -265,3 +261,43 @@ display(Markdown(
     + ". Median KL(q(y)||p(y)): " + ", ".join(f"{kl[v]:.3f} ({v})" for v in variants)
     + f"; {len(collapsed)} of {len(runs)} runs left at least one of the 10 clusters empty"
     + (f" ({', '.join(sorted(set(collapsed['variant'])))})." if len(collapsed) else ".")))
+
+# %% [markdown]
+# ## The paper's networks or narrower ones per CPU-second: probes on this CPU
+#
+# Dual-AAE Fig. 3 has ACC converge within about 20 epochs, which takes the
+# paper's networks hours on this CPU (about 1.2 iterations per second on one
+# thread, against about 12 for the quick profile's narrower convolutions).
+# Before fixing a long profile, two committed probes
+# (`results/dualaae-mnist-probes/`, written with `advclust run dual-aae mnist
+# --profile quick --set ...`) train on all 60 000 training images for about
+# the same wall-clock time on one thread, after one pretraining epoch: the
+# paper's convolution widths with the reference code's learning rates, and
+# the quick profile's narrower convolutions with learning rates ten times
+# those. The right panel (seconds of the training loop, after pretraining)
+# answers which reaches a given ACC sooner; the table's minutes are the whole
+# run's, pretraining included.
+
+# %% tags=["hide-input"]
+probes = runner.load_records("results/dualaae-mnist-probes")
+
+
+def probe_label(record):
+    p = record["params"]
+    return f"channels {'/'.join(map(str, p['conv_channels']))}, lr {p['lr']:g} / {p['adversarial_lr']:g}"
+
+
+if probes:
+    plots.metric_over_training(probes, variant_of=probe_label, x_label="iterations",
+                               title="Dual-AAE on MNIST, probes: test ACC against training compute")
+    plt.show()
+    display(report.curve_summary(probes, probe_label))
+    common = min(r["curve"][-1]["seconds"] for r in probes)  # the time every probe ran for
+    reached = {probe_label(r): max((row["acc"] for row in r["curve"] if row["seconds"] <= common), default=float("nan"))
+               for r in probes}
+    display(Markdown(f"Best test ACC within the first {common / 60:.0f} minutes of training (the time every probe "
+                     "ran): " + "; ".join(f"{label}: {acc:.3f}" for label, acc in reached.items()) + ". Over their "
+                     "last four evaluations: " + "; ".join(f"{probe_label(r)}: {report.curve_trend(r)}"
+                                                           for r in probes) + "."))
+else:
+    display(Markdown("No probe records are committed under `results/dualaae-mnist-probes/`."))

@@ -100,15 +100,11 @@ prior_eval_every = 1400  # IMSAT minibatches between evaluations: every 5 of its
 
 # %%
 import matplotlib.pyplot as plt
-import threadpoolctl
-import torch
 from IPython.display import Markdown, display
 
-from advclust import data, metrics, plots, reference, report, runner
+from advclust import data, metrics, plots, report, runner
 
-if cpu_threads:  # quick: 1, which is fastest (no spinning threads) when the 2-core CPU is shared
-    torch.set_num_threads(cpu_threads)
-    threadpoolctl.threadpool_limits(cpu_threads)
+runner.limit_threads(cpu_threads)  # quick: 1, fastest when the 2-core CPU is shared
 print("device:", runner.device_description(runner.resolve_device(device)))
 
 # %%
@@ -169,13 +165,8 @@ display(Markdown(f"This execution ({profile} profile): {len(seeds)} seed(s), {le
 display(report.compare(main, tables=[("simi-clustergan", "II")], metrics=("acc", "purity", "nmi", "ari")))
 long_records = [r for method in ("simi-clustergan", "clustergan") for r in report.committed(method, "mnist")
                 if r["profile"] == "long"]
-for record in long_records:
-    last = [row["acc"] for row in record["curve"][-4:]]
-    trend = "still rising" if last == sorted(last) and last[-1] > last[0] else "not rising"
-    name = {"clustergan": "ClusterGAN", "simi-clustergan": "SIMI-ClusterGAN"}[record["method"]]
-    display(Markdown(f"Committed long record, {name} seed {record['seed']}: ACC {record['metrics']['acc']:.3f} after "
-                     f"{record['params']['n_iterations']} generator steps ({record['wall_seconds'] / 3600:.1f} h on "
-                     f"{record['device']}); its last evaluations read {', '.join(f'{v:.3f}' for v in last)}: {trend}."))
+if long_records:
+    display(Markdown(report.committed_sentences(long_records)))
 plots.per_seed(main, paper=report.paper_values(main, [("simi-clustergan", "II")]),
                title=f"ACC per seed ({profile} profile)")
 plt.show()

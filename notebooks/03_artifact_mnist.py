@@ -69,15 +69,12 @@ kmeans_fit_samples = None  # None: fit on all training images; else a random sub
 
 # %% tags=["hide-input"]
 import matplotlib.pyplot as plt
-import threadpoolctl
 import torch
 from IPython.display import Markdown, display
 
 from advclust import data, metrics, plots, report, runner
 
-if cpu_threads:
-    torch.set_num_threads(cpu_threads)
-    threadpoolctl.threadpool_limits(cpu_threads)
+runner.limit_threads(cpu_threads)  # quick: 1, fastest when the 2-core CPU is shared
 print("device:", runner.device_description(runner.resolve_device(device)))
 
 # %% [markdown]

@@ -53,15 +53,11 @@ variants = ["DCAN", "DCAN + linear latent"]  # names of reference.VARIANTS["dcan
 
 # %% tags=["hide-input"]
 import matplotlib.pyplot as plt
-import threadpoolctl
-import torch
 from IPython.display import Markdown, display
 
 from advclust import data, plots, reference, report, runner
 
-if cpu_threads:  # quick: 1, which is fastest (no spinning threads) when the 2-core CPU is shared
-    torch.set_num_threads(cpu_threads)
-    threadpoolctl.threadpool_limits(cpu_threads)
+runner.limit_threads(cpu_threads)  # quick: 1, fastest when the 2-core CPU is shared
 print("device:", runner.device_description(runner.resolve_device(device)))
 
 # %% [markdown]

@@ -62,15 +62,11 @@ kmeans_n_init = 10  # k-means starts on the encoder output
 
 # %% tags=["hide-input"]
 import matplotlib.pyplot as plt
-import threadpoolctl
-import torch
 from IPython.display import Markdown, display
 
 from advclust import data, plots, report, runner
 
-if cpu_threads:  # quick: 1, which is fastest (no spinning threads) when the 2-core CPU is shared
-    torch.set_num_threads(cpu_threads)
-    threadpoolctl.threadpool_limits(cpu_threads)
+runner.limit_threads(cpu_threads)  # quick: 1, fastest when the 2-core CPU is shared
 print("device:", runner.device_description(runner.resolve_device(device)))
 
 # %% [markdown]

@@ -164,3 +164,20 @@ def test_data_label_names_a_stand_in():
     assert report.data_label(SimpleNamespace(name="digits", metadata={})) == "digits"
     stand_in = SimpleNamespace(name="cifar10-resnet50", metadata={"stand_in": "fashion-mnist"})
     assert report.data_label(stand_in) == "STAND-IN: fashion-mnist pixels, not cifar10-resnet50"
+
+
+def test_committed_sentences_say_whether_the_last_evaluations_still_rise():
+    def record(accs):
+        return {"method": "pfca", "dataset": "mnist", "profile": "long", "seed": 0, "device": "cpu: x86_64, 1 threads",
+                "curve": [{"step": 1000 * (i + 1), "acc": a} for i, a in enumerate(accs)],
+                "metrics": {"acc": accs[-1]}, "params": {"n_iterations": 1000 * len(accs)}, "wall_seconds": 3600}
+
+    rising, flat = record([0.3, 0.4, 0.5, 0.6, 0.7]), record([0.3, 0.6, 0.5, 0.6])
+    assert report.curve_trend(rising) == "still rising"
+    assert report.curve_trend(flat) == "not rising"
+    assert report.curve_trend(record([0.5])) == "not rising"
+    lines = report.committed_sentences([rising, flat]).splitlines()
+    assert lines[0] == ("- Committed long record, PFCA on mnist, seed 0: ACC 0.700 after 5000 generator steps "
+                        "(1.0 h on cpu: x86_64, 1 threads); its last evaluations read 0.400, 0.500, 0.600, 0.700: "
+                        "still rising.")
+    assert lines[1].endswith("0.300, 0.600, 0.500, 0.600: not rising.")

@@ -102,6 +102,24 @@ def test_resolve_device():
     assert system.device_description("cpu").startswith("cpu: ")
 
 
+def test_limit_threads_sets_torch_and_blas_threads_and_zero_keeps_them():
+    import threadpoolctl
+
+    before_torch, before_blas = torch.get_num_threads(), threadpoolctl.threadpool_info()
+    try:
+        torch.set_num_threads(2)  # whatever OMP_NUM_THREADS this process started with
+        threadpoolctl.threadpool_limits(2)
+        system.limit_threads(0)
+        assert torch.get_num_threads() == 2
+        system.limit_threads(1)
+        assert torch.get_num_threads() == 1
+        assert all(pool["num_threads"] == 1 for pool in threadpoolctl.threadpool_info())
+    finally:
+        torch.set_num_threads(before_torch)
+        for pool in before_blas:
+            threadpoolctl.threadpool_limits(pool["num_threads"], user_api=pool["user_api"])
+
+
 def test_provenance_names_commit_versions_device_host_and_time():
     record = system.provenance("cpu")
     assert set(record) == {"commit", "versions", "device", "host", "created"}
