@@ -57,7 +57,7 @@
 #
 # **Long profile** (`params/long.yaml`, records in `results/mnist/`): what
 # the probes at the end of this chapter found to move ACC on this CPU,
-# run for 12 000 iterations (about an hour on one core). Networks of
+# run for 12 000 iterations. Networks of
 # 16/32/64 channels, batches of 64, $\alpha = 10^{-3}$, $\lambda = 10$, 16
 # noise variables, and $\tau = 400$, so that $\eta$ makes the paper's 30
 # steps of $\times 1.2$ (10 to 2374) within the shorter run. Every change

@@ -266,8 +266,8 @@ display(Markdown(
 # ## The paper's networks or narrower ones per CPU-second: probes on this CPU
 #
 # Dual-AAE Fig. 3 has ACC converge within about 20 epochs, which takes the
-# paper's networks hours on this CPU (about 1.2 iterations per second on one
-# thread, against about 12 for the quick profile's narrower convolutions).
+# paper's networks hours on this CPU (the table below gives each probe's
+# iterations and minutes).
 # Before fixing a long profile, two committed probes
 # (`results/dualaae-mnist-probes/`, written with `advclust run dual-aae mnist
 # --profile quick --set ...`) train on all 60 000 training images for about
