@@ -140,10 +140,15 @@ def curve_summary(records: Sequence[dict[str, Any]], label_of: Callable[[dict[st
     return pd.DataFrame(rows)
 
 
+def last_evaluations(record: dict[str, Any], metric: str = "acc", last: int = 4) -> list[float]:
+    """The last ``last`` values of ``metric`` in a record's evaluation curve."""
+    return [row[metric] for row in record["curve"] if metric in row][-last:]
+
+
 def curve_trend(record: dict[str, Any], metric: str = "acc", last: int = 4) -> str:
     """'still rising' when the last ``last`` evaluations of ``metric`` in a record's curve rise step by step,
     else 'not rising': how a chapter says whether a committed run had converged."""
-    values = [row[metric] for row in record["curve"] if metric in row][-last:]
+    values = last_evaluations(record, metric, last)
     return "still rising" if len(values) > 1 and values == sorted(values) and values[-1] > values[0] else "not rising"
 
 
@@ -152,7 +157,7 @@ def committed_sentences(records: Sequence[dict[str, Any]], metric: str = "acc", 
     evaluations and their :func:`curve_trend`."""
     lines = []
     for record in records:
-        values = [row[metric] for row in record["curve"] if metric in row][-last:]
+        values = last_evaluations(record, metric, last)
         name = runner.DISPLAY_NAMES.get(record["method"], record["method"])
         lines.append(
             f"- Committed {record['profile']} record, {name} on {record['dataset']}, seed {record['seed']}: "
