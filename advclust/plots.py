@@ -340,37 +340,24 @@ def heatmap(table: pd.DataFrame, title: str | None = None, fmt: str = ".2f", cma
     return fig
 
 
-def _device_label(device: str) -> str:
-    """'cpu: x86_64, 1 threads' -> 'CPU, 1 thread'; 'cuda: NVIDIA H200' -> 'NVIDIA H200'."""
-    kind, _, detail = str(device).partition(": ")
-    if kind == "cpu":
-        threads = detail.rsplit(", ", 1)[-1].replace(" threads", "")
-        return f"CPU, {threads} thread" + ("s" if threads != "1" else "")
-    return detail or kind
-
-
 def metric_over_training(results, metric: str = "acc", steps_per_unit: float = 1.0, x_label: str = "iterations",
                          title: str | None = None, committed: Sequence[dict] = (),
                          paper: pd.Series | None = None, variant_of=None) -> Figure:
     """``metric`` against training compute: iterations (left) and wall-clock seconds on the device that ran them
     (right, log scale), from the records' evaluation curves.
 
-    One line per variant, profile and device (the median over seeds, a band from the worst to the best seed) for
-    this execution's runs and the ``committed`` records of longer profiles; the papers' numbers (``paper``, by
-    (dataset, variant), e.g. :func:`advclust.report.paper_values`) as dashed lines. A record whose curve has no
+    One line per variant, profile, device and configuration (:func:`advclust.report.curve_lines`; the median
+    over seeds, a band from the worst to the best seed) for this execution's runs and the ``committed`` records of
+    longer profiles; the papers' numbers (``paper``, by (dataset, variant), e.g.
+    :func:`advclust.report.paper_values`) as dashed lines. A record whose curve has no
     times (written before they were kept) appears on the right as one point at its total wall time.
     ``variant_of`` names a record's line (default :func:`advclust.runner.variant_of`).
     """
-    from advclust import runner
+    from advclust import report
 
-    variant_of = variant_of or runner.variant_of
     records = [*(results.records if hasattr(results, "records") else results), *committed]
     several = len({r["dataset"] for r in records}) > 1
-    groups: dict[str, list[dict]] = {}
-    for record in records:
-        label = (variant_of(record) + (f" ({record['dataset']})" if several else "")
-                 + f" · {record['profile']}, {_device_label(record.get('device', ''))}")
-        groups.setdefault(label, []).append(record)
+    groups = report.curve_lines(records, variant_of)
     fig, (by_step, by_time) = plt.subplots(1, 2, figsize=(9, 3.4), sharey=True)
     colours: dict[str, str] = {}
     for label, runs in groups.items():

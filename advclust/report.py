@@ -3,6 +3,7 @@ medians for computed sentences, and committed records of longer profiles."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -96,12 +97,36 @@ def compare(results: runner.Results | Sequence[dict[str, Any]], tables: Sequence
         methods_run = {r["method"] for r in runs}
         same = [r for r in earlier if r["dataset"] == dataset and r["method"] in methods_run and variant_of(r) == variant]
         for name in sorted({r["profile"] for r in same}):
-            rows.append(_runs_row(dataset, variant, f"committed {name} records",
-                                  [r for r in same if r["profile"] == name], metrics))
+            for label, group in configurations([r for r in same if r["profile"] == name]):
+                rows.append(_runs_row(dataset, variant, f"committed {name} records" + (f" ({label})" if label else ""),
+                                      group, metrics))
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame
     return frame.set_index(["dataset", "variant", "source"])
+
+
+#: Parameters that change how a run is watched or saved, not what it learns: left out of :func:`configurations`' labels.
+RUN_WATCHING = ("eval_every", "log_every", "checkpoint_every", "checkpoint_dir", "snapshot_steps", "progress", "device")
+
+
+def configurations(records: Sequence[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """``records`` grouped by configuration (:func:`runner.settings`: the seeds of one command together), each
+    with a label naming the parameters in which it differs from the others ('' when there is one group), so
+    that records of an earlier profile entry never share a median with the current entry's."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        groups.setdefault(json.dumps(runner.settings(record), sort_keys=True), []).append(record)
+    if len(groups) < 2:
+        return [("", list(records))] if records else []
+    firsts = [group[0]["params"] for group in groups.values()]
+    differing = [k for k in dict.fromkeys(k for params in firsts for k in params)
+                 if k not in (*RUN_WATCHING, "seed") and len({json.dumps(p.get(k)) for p in firsts}) > 1]
+    labelled = []
+    for group in groups.values():
+        label = ", ".join(f"{k} {group[0]['params'].get(k)}" for k in differing) or "other data options"
+        labelled.append((label, group))
+    return labelled
 
 
 def _printed_name(printed: dict[str, str | Sequence[str]], variant: str, method: str) -> str | Sequence[str]:
@@ -172,6 +197,85 @@ def committed_command(method: str, dataset: str, profile: str = "paper", out: st
     return (f"No {profile}-profile {runner.DISPLAY_NAMES.get(method, method)} record on {dataset} is committed yet: "
             f"run `advclust run {method} {dataset} --profile {profile} --seeds 10 --out {out}/{dataset}` "
             "(or this notebook at that profile) and commit the records.")
+
+
+def device_label(device: str) -> str:
+    """'cpu: x86_64, 1 threads' -> 'CPU, 1 thread'; 'cuda: NVIDIA H200' -> 'NVIDIA H200'."""
+    kind, _, detail = str(device).partition(": ")
+    if kind == "cpu":
+        threads = detail.rsplit(", ", 1)[-1].replace(" threads", "")
+        return f"CPU, {threads} thread" + ("s" if threads != "1" else "")
+    return detail or kind
+
+
+def curve_lines(records: Sequence[dict[str, Any]],
+                variant_of: Callable[[dict[str, Any]], str] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """``records`` by the line they draw against training compute, labelled 'variant (dataset, where there are
+    several) · profile, device (configuration, where a profile has several: :func:`configurations`)'."""
+    variant_of = variant_of or runner.variant_of
+    several = len({r["dataset"] for r in records}) > 1
+    lines: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        label = (variant_of(record) + (f" ({record['dataset']})" if several else "")
+                 + f" · {record['profile']}, {device_label(record.get('device', ''))}")
+        lines.setdefault(label, []).append(record)
+    return {label + (f" ({setting})" if setting else ""): runs
+            for label, same in lines.items() for setting, runs in configurations(same)}
+
+
+def first_reaching(records: Sequence[dict[str, Any]], value: float, metric: str = "acc") -> dict[str, Any] | None:
+    """The first evaluation at which the median over ``records``' curves reaches ``value``: its ``step`` and the
+    median ``seconds`` to it (None where the curves carry no times); None when no evaluation does."""
+    curves = [pd.DataFrame(r["curve"]).set_index("step") for r in records if r.get("curve")]
+    curves = [c for c in curves if metric in c]
+    if not curves:
+        return None
+    median = pd.concat([c[metric] for c in curves], axis=1).median(axis=1)
+    reached = median[median >= value]
+    if reached.empty:
+        return None
+    step = reached.index[0]
+    timed = [c["seconds"] for c in curves if "seconds" in c]
+    seconds = pd.concat(timed, axis=1).median(axis=1).get(step) if timed else None
+    return {"step": int(step), "seconds": None if seconds is None or pd.isna(seconds) else float(seconds)}
+
+
+def reaching_sentences(records: Sequence[dict[str, Any]], value: float, name: str, metric: str = "acc",
+                       steps: str = "iterations", variant_of: Callable[[dict[str, Any]], str] | None = None) -> str:
+    """One Markdown line per line of ``records`` (:func:`curve_lines`): its median final ``metric`` and budget,
+    and the first evaluation at which its median curve reaches ``value`` (the baseline ``name``'s), or that none
+    did: how far short of a baseline a run stopped, and the compute that passing it took."""
+    lines = []
+    for label, runs in curve_lines(records, variant_of).items():
+        final = pd.Series([r["metrics"].get(metric) for r in runs], dtype=float).median()
+        budget = max(r["params"].get("n_iterations", 0) for r in runs)
+        text = f"- {label}: median {metric.upper()} {final:.3f}" + (f" after {budget} {steps}; " if budget else "; ")
+        reached = first_reaching(runs, value, metric)
+        if reached is None:
+            text += f"no evaluation reaches {name}'s {value:.3f}."
+        else:
+            after = f" ({reached['seconds'] / 60:.1f} min)" if reached["seconds"] is not None else ""
+            text += f"the median curve reaches {name}'s {value:.3f} at {reached['step']} {steps}{after}."
+        lines.append(text)
+    return "\n".join(lines)
+
+
+def versus_baseline(records: Sequence[dict[str, Any]], dataset: str, baseline: str = "kmeans", metric: str = "acc",
+                    steps: str = "iterations", directory: str = "results") -> str:
+    """Markdown: the median ``metric`` of the committed records of ``baseline`` on ``dataset``, then
+    :func:`reaching_sentences` for the runs of ``records`` on ``dataset`` against it; where none is committed,
+    the command that commits them."""
+    fitted = committed(baseline, dataset, directory)
+    name = runner.DISPLAY_NAMES.get(baseline, baseline)
+    if not fitted:
+        return (f"No record of {name} on {dataset} is committed to compare with: run `advclust run {baseline} "
+                f"{dataset} --profile paper --seeds 10 --out {directory}/{dataset}` and commit the records.")
+    value = float(pd.Series([r["metrics"][metric] for r in fitted]).median())
+    options = ", ".join(f"{k} {v}" for k, v in (fitted[0].get("dataset_options") or {}).items())
+    head = (f"**Against {name}** on {dataset}{f' ({options})' if options else ''}: median {metric.upper()} "
+            f"{value:.3f} over {len(fitted)} committed {fitted[0]['profile']}-profile runs.")
+    shown = [r for r in records if r["dataset"] == dataset]
+    return head + "\n\n" + reaching_sentences(shown, value, name, metric, steps)
 
 
 def paper_values(results: runner.Results | Sequence[dict[str, Any]], tables: Sequence[tuple[str, str]],

@@ -309,17 +309,22 @@ def summarize(records: Sequence[dict[str, Any]], metrics: Sequence[str] = METRIC
 HASHED_ONLY_IF_CHANGED = {"precision": "float32"}
 
 
-def record_filename(record: dict[str, Any]) -> str:
-    """``method_dataset_profile_seedN_<hash>.json``; the hash covers the hyperparameters and the data options
-    (slices such as ``rows``/``sample`` included), and the evaluation data when they differ from the
-    training data, so runs differing in any of them never collide."""
-    settings = {k: v for k, v in record["params"].items()
-                if k not in ("seed", "progress") and not (k in HASHED_ONLY_IF_CHANGED and v == HASHED_ONLY_IF_CHANGED[k])}
-    hashed = [settings, record.get("dataset_options")]
+def settings(record: dict[str, Any]) -> list[Any]:
+    """What makes a record's configuration, seed apart: its hyperparameters and data options (slices such as
+    ``rows``/``sample`` included), and the evaluation data when they differ from the training data."""
+    params = {k: v for k, v in record["params"].items()
+              if k not in ("seed", "progress") and not (k in HASHED_ONLY_IF_CHANGED and v == HASHED_ONLY_IF_CHANGED[k])}
+    configuration = [params, record.get("dataset_options")]
     evaluation = [record.get("eval_dataset", record["dataset"]), record.get("eval_options")]
     if evaluation != [record["dataset"], record.get("dataset_options")] and evaluation[1] is not None:
-        hashed.append(evaluation)
-    digest = hashlib.sha1(json.dumps(hashed, sort_keys=True).encode()).hexdigest()[:8]
+        configuration.append(evaluation)
+    return configuration
+
+
+def record_filename(record: dict[str, Any]) -> str:
+    """``method_dataset_profile_seedN_<hash>.json``; the hash covers the record's :func:`settings`, so runs
+    differing in any of them never collide."""
+    digest = hashlib.sha1(json.dumps(settings(record), sort_keys=True).encode()).hexdigest()[:8]
     return f"{record['method']}_{record['dataset']}_{record['profile']}_seed{record['seed']}_{digest}.json"
 
 

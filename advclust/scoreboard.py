@@ -64,8 +64,6 @@ def board(records: Sequence[dict[str, Any]], methods: Sequence[str], datasets: S
     A method's own variant only (its display name: DCAN's protocol, not the variants of chapter 2f). A cell
     without records says why: the run could not start (``failures``) or no record exists.
     """
-    from advclust.plots import _device_label
-
     failures = failures or {}
     rows = []
     for method in methods:
@@ -80,7 +78,7 @@ def board(records: Sequence[dict[str, Any]], methods: Sequence[str], datasets: S
             if runs:
                 frame = runner.records_frame(runs)
                 row.update(acc=float(frame["acc"].median()), seconds=float(frame["wall_seconds"].median()),
-                           device=", ".join(sorted({_device_label(r.get("device", "")) for r in runs})),
+                           device=", ".join(sorted({report.device_label(r.get("device", "")) for r in runs})),
                            profile=", ".join(sorted({r["profile"] for r in runs})))
             rows.append(row)
     return pd.DataFrame(rows)

@@ -43,6 +43,17 @@ def test_compare_puts_paper_execution_and_committed_rows_together(results, tmp_p
     assert printed.loc[("mnist", "k-means", "paper (PFCA Table I)"), "ACC"] == "0.563 [0.534, 0.571]"
 
 
+def test_compare_keeps_records_of_different_settings_apart(results, tmp_path):
+    first, second = results.records[:2]
+    runner.write_record({**first, "profile": "long"}, tmp_path)
+    longer = {**second, "profile": "long", "params": {**second["params"], "max_iter": 999, "eval_every": 7}}
+    runner.write_record(longer, tmp_path)
+    rows = report.compare(results.records[:2], committed_in=tmp_path).loc[("digits", "k-means")]
+    assert list(rows.index) == ["this execution (custom)", f"committed long records (max_iter {first['params']['max_iter']})",
+                                "committed long records (max_iter 999)"]  # eval_every watches; it names nothing
+    assert set(rows["runs"]) == {"2", "1"}
+
+
 def test_medians_and_paper_values(results):
     assert set(report.medians(results).index) == {("digits", "k-means"), ("digits", "k-means, one step")}
     mnist_like = [{**r, "dataset": "mnist"} for r in results.records]
@@ -77,6 +88,18 @@ def test_metric_against_compute_overlays_profiles_devices_and_the_paper():
     assert [list(c.get_offsets()[:, 0]) for c in by_time.collections] == [[7.0]]  # untimed: one point at its wall time
     assert any(line.get_linestyle() == "--" and line.get_ydata()[0] == pytest.approx(paper[("mnist", "PFCA")])
                for line in by_time.get_lines())
+
+
+def test_metric_against_compute_draws_each_configuration_of_a_profile_apart():
+    def record(seed, n_iterations):
+        return {"method": "pfca", "variant": "PFCA", "dataset": "mnist", "profile": "long", "seed": seed,
+                "device": "cpu: x86_64, 1 threads",
+                "curve": [{"step": 100 * n_iterations, "acc": 0.5}], "metrics": {"acc": 0.5},
+                "params": {"seed": seed, "n_iterations": n_iterations, "eval_every": n_iterations}}
+
+    fig = plots.metric_over_training([], committed=[record(0, 1), record(1, 1), record(0, 3)])
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    assert labels == ["PFCA · long, CPU, 1 thread (n_iterations 1)", "PFCA · long, CPU, 1 thread (n_iterations 3)"]
 
 
 def test_curve_summary_reads_final_and_best_from_each_curve():
@@ -181,3 +204,31 @@ def test_committed_sentences_say_whether_the_last_evaluations_still_rise():
                         "(1.0 h on cpu: x86_64, 1 threads); its last evaluations read 0.400, 0.500, 0.600, 0.700: "
                         "still rising.")
     assert lines[1].endswith("0.300, 0.600, 0.500, 0.600: not rising.")
+
+
+def test_reaching_sentences_say_where_each_line_passes_a_baseline():
+    def record(seed, profile, accs, n_iterations=300):
+        curve = [{"step": 100 * (i + 1), "acc": acc, "seconds": 60.0 * (i + 1)} for i, acc in enumerate(accs)]
+        return {"method": "pfca", "variant": "PFCA", "dataset": "mnist", "profile": profile, "seed": seed,
+                "device": "cpu: x86_64, 1 threads", "curve": curve, "metrics": {"acc": accs[-1]},
+                "params": {"seed": seed, "n_iterations": n_iterations}}
+
+    records = [record(0, "quick", [0.2, 0.3]), record(0, "long", [0.4, 0.5, 0.6]), record(1, "long", [0.4, 0.6, 0.7])]
+    assert report.first_reaching(records[1:], 0.55) == {"step": 200, "seconds": 120.0}  # the median, not the best seed
+    assert report.first_reaching(records[:1], 0.55) is None
+    lines = report.reaching_sentences(records, 0.55, "k-means").splitlines()
+    assert lines == ["- PFCA · quick, CPU, 1 thread: median ACC 0.300 after 300 iterations; no evaluation reaches "
+                     "k-means's 0.550.",
+                     "- PFCA · long, CPU, 1 thread: median ACC 0.650 after 300 iterations; the median curve reaches "
+                     "k-means's 0.550 at 200 iterations (2.0 min)."]
+
+
+def test_versus_baseline_reads_the_committed_baseline_or_says_how_to_commit_it(results, tmp_path):
+    assert "run `advclust run kmeans digits --profile paper" in report.versus_baseline(results.records, "digits",
+                                                                                    directory=tmp_path)
+    for record in results.records[:2]:
+        runner.write_record({**record, "profile": "paper", "dataset_options": {"split": "all"}}, tmp_path)
+    text = report.versus_baseline(results.records[:1], "digits", directory=tmp_path)
+    value = sorted(r["metrics"]["acc"] for r in results.records[:2])
+    assert text.startswith(f"**Against k-means** on digits (split all): median ACC {sum(value) / 2:.3f} over 2 committed")
+    assert text.splitlines()[-1].startswith("- k-means · custom")
