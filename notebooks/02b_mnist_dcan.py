@@ -85,7 +85,7 @@ from IPython.display import Markdown, display
 from advclust import data, plots, reference, report, runner
 
 runner.limit_threads(cpu_threads)  # quick: 1, fastest when the 2-core CPU is shared
-print("device:", runner.device_description(runner.resolve_device(device)))
+print("device:", runner.device_description(device))
 
 # %%
 train = data.load("mnist", split="train", size=14, rows=50000)  # the first 50 000 training images

@@ -70,7 +70,7 @@ from advclust import data, plots, reference, report, runner
 from advclust.methods import dcan_diagnostics
 
 runner.limit_threads(cpu_threads)  # quick: 1, fastest when the 2-core CPU is shared
-print("device:", runner.device_description(runner.resolve_device(device)))
+print("device:", runner.device_description(device))
 
 # %%
 train = data.load("mnist", split="train", size=14, rows=50000)  # the first 50 000 training images

@@ -67,7 +67,7 @@ from IPython.display import Markdown, display
 from advclust import data, plots, report, runner
 
 runner.limit_threads(cpu_threads)  # quick: 1, fastest when the 2-core CPU is shared
-print("device:", runner.device_description(runner.resolve_device(device)))
+print("device:", runner.device_description(device))
 
 # %% [markdown]
 # ## The features
