@@ -261,10 +261,11 @@ def reaching_sentences(records: Sequence[dict[str, Any]], value: float, name: st
 
 
 def versus_baseline(records: Sequence[dict[str, Any]], dataset: str, baseline: str = "kmeans", metric: str = "acc",
-                    steps: str = "iterations", directory: str = "results") -> str:
+                    steps: str = "iterations", directory: str = "results",
+                    variant_of: Callable[[dict[str, Any]], str] | None = None) -> str:
     """Markdown: the median ``metric`` of the committed records of ``baseline`` on ``dataset``, then
-    :func:`reaching_sentences` for the runs of ``records`` on ``dataset`` against it; where none is committed,
-    the command that commits them."""
+    :func:`reaching_sentences` for the runs of ``records`` on ``dataset`` against it (lines named by
+    ``variant_of``); where none is committed, the command that commits them."""
     fitted = committed(baseline, dataset, directory)
     name = runner.DISPLAY_NAMES.get(baseline, baseline)
     if not fitted:
@@ -275,7 +276,7 @@ def versus_baseline(records: Sequence[dict[str, Any]], dataset: str, baseline: s
     head = (f"**Against {name}** on {dataset}{f' ({options})' if options else ''}: median {metric.upper()} "
             f"{value:.3f} over {len(fitted)} committed {fitted[0]['profile']}-profile runs.")
     shown = [r for r in records if r["dataset"] == dataset]
-    return head + "\n\n" + reaching_sentences(shown, value, name, metric, steps)
+    return head + "\n\n" + reaching_sentences(shown, value, name, metric, steps, variant_of)
 
 
 def paper_values(results: runner.Results | Sequence[dict[str, Any]], tables: Sequence[tuple[str, str]],
