@@ -78,6 +78,9 @@ board = scoreboard.board(records, methods, datasets, scoreboard.failures_of(resu
 # Median ACC (the paper's in brackets), median seconds per run on the device
 # named, then the profile and the number of runs. Quick-profile numbers are
 # real but far from converged; the paper profile is the papers' protocol.
+# Where committed records of several profiles or settings exist, a cell
+# takes the paper profile's over the long one's and, of one profile's
+# settings, the most recently written, and says how many it left out.
 
 # %% tags=["hide-input"]
 display(scoreboard.cells(board))

@@ -24,3 +24,15 @@ def test_board_holds_median_acc_paper_acc_and_cost_and_says_why_a_cell_is_empty(
 def test_feature_cells_compare_with_tables_of_features_only():
     assert scoreboard.paper_acc("pfca", "cifar10-resnet50") == (None, "")  # PFCA Table VI clusters the images
     assert scoreboard.paper_acc("dcan", "cifar10-resnet50")[1] == "DCAN Table 2"
+
+
+def test_a_cell_takes_its_median_over_one_profile_and_one_configuration():
+    older = [{**_record("clustergan", "mnist", s, 0.4, profile="long"), "created": "2026-12-01", "params": {"n_iterations": 1}}
+             for s in range(3)]
+    newer = [{**_record("clustergan", "mnist", s, 0.6, profile="long"), "created": "2026-12-05", "params": {"n_iterations": 3}}
+             for s in range(2)]
+    cell = scoreboard.board(older + newer, ["clustergan"], ["mnist"]).iloc[0]
+    assert (cell["runs"], cell["left_out"], cell["acc"]) == (2, 3, 0.6)
+    assert "[long, 2 runs; 3 of other settings not counted]" in scoreboard.cells(scoreboard.board(older + newer, ["clustergan"], ["mnist"])).iloc[0, 0]
+    paper = [{**_record("clustergan", "mnist", 0, 0.9), "created": "2026-11-01"}]
+    assert scoreboard.board(older + paper, ["clustergan"], ["mnist"]).iloc[0]["acc"] == 0.9  # the paper's protocol first
