@@ -119,12 +119,12 @@ def configurations(records: Sequence[dict[str, Any]]) -> list[tuple[str, list[di
         groups.setdefault(json.dumps(runner.settings(record), sort_keys=True), []).append(record)
     if len(groups) < 2:
         return [("", list(records))] if records else []
-    firsts = [group[0]["params"] for group in groups.values()]
-    differing = [k for k in dict.fromkeys(k for params in firsts for k in params)
+    firsts = [{**runner.HASHED_ONLY_IF_CHANGED, **group[0]["params"]} for group in groups.values()]  # older records
+    differing = [k for k in dict.fromkeys(k for params in firsts for k in params)  # lack the later settings
                  if k not in (*RUN_WATCHING, "seed") and len({json.dumps(p.get(k)) for p in firsts}) > 1]
     labelled = []
-    for group in groups.values():
-        label = ", ".join(f"{k} {group[0]['params'].get(k)}" for k in differing) or "other data options"
+    for params, group in zip(firsts, groups.values()):
+        label = ", ".join(f"{k} {params.get(k)}" for k in differing) or "other data options"
         labelled.append((label, group))
     return labelled
 
@@ -181,7 +181,7 @@ def committed_sentences(records: Sequence[dict[str, Any]], metric: str = "acc", 
     """One Markdown line per committed record: its final ``metric``, budget, hours and device, its last ``last``
     evaluations and their :func:`curve_trend`."""
     lines = []
-    for record in records:
+    for record in [r for _, group in configurations(records) for r in group]:  # the seeds of one setting together
         values = last_evaluations(record, metric, last)
         name = runner.DISPLAY_NAMES.get(record["method"], record["method"])
         lines.append(

@@ -94,12 +94,16 @@ def test_metric_against_compute_draws_each_configuration_of_a_profile_apart():
     def record(seed, n_iterations):
         return {"method": "pfca", "variant": "PFCA", "dataset": "mnist", "profile": "long", "seed": seed,
                 "device": "cpu: x86_64, 1 threads",
-                "curve": [{"step": 100 * n_iterations, "acc": 0.5}], "metrics": {"acc": 0.5},
+                "curve": [{"step": 100 * n_iterations, "acc": 0.5}], "metrics": {"acc": 0.5}, "wall_seconds": 60,
                 "params": {"seed": seed, "n_iterations": n_iterations, "eval_every": n_iterations}}
 
-    fig = plots.metric_over_training([], committed=[record(0, 1), record(1, 1), record(0, 3)])
+    later = record(0, 3)
+    later["params"]["precision"] = "float32"  # a setting added later, at its default: older records lack it
+    fig = plots.metric_over_training([], committed=[record(0, 1), record(1, 1), later])
     labels = fig.axes[0].get_legend_handles_labels()[1]
     assert labels == ["PFCA · long, CPU, 1 thread (n_iterations 1)", "PFCA · long, CPU, 1 thread (n_iterations 3)"]
+    sentences = report.committed_sentences([record(0, 1), later, record(1, 1)]).splitlines()
+    assert [line.split(": ACC")[0][-6:] for line in sentences] == ["seed 0", "seed 1", "seed 0"]  # one setting at a time
 
 
 def test_curve_summary_reads_final_and_best_from_each_curve():
