@@ -255,7 +255,9 @@ def reaching_sentences(records: Sequence[dict[str, Any]], value: float, name: st
             text += f"no evaluation reaches {name}'s {value:.3f}."
         else:
             after = f" ({reached['seconds'] / 60:.1f} min)" if reached["seconds"] is not None else ""
-            text += f"the median curve reaches {name}'s {value:.3f} at {reached['step']} {steps}{after}."
+            first = min(row["step"] for r in runs for row in r.get("curve") or [])
+            text += (f"the median curve reaches {name}'s {value:.3f} at {reached['step']} {steps}{after}"
+                     + (", its first evaluation." if reached["step"] == first else "."))
         lines.append(text)
     return "\n".join(lines)
 

@@ -225,6 +225,7 @@ def test_reaching_sentences_say_where_each_line_passes_a_baseline():
                      "k-means's 0.550.",
                      "- PFCA · long, CPU, 1 thread: median ACC 0.650 after 300 iterations; the median curve reaches "
                      "k-means's 0.550 at 200 iterations (2.0 min)."]
+    assert report.reaching_sentences(records[1:], 0.3, "k-means").endswith("(1.0 min), its first evaluation.")
 
 
 def test_versus_baseline_reads_the_committed_baseline_or_says_how_to_commit_it(results, tmp_path):
