@@ -119,8 +119,9 @@ def configurations(records: Sequence[dict[str, Any]]) -> list[tuple[str, list[di
         groups.setdefault(json.dumps(runner.settings(record), sort_keys=True), []).append(record)
     if len(groups) < 2:
         return [("", list(records))] if records else []
-    firsts = [{**runner.HASHED_ONLY_IF_CHANGED, **group[0]["params"]} for group in groups.values()]  # older records
-    differing = [k for k in dict.fromkeys(k for params in firsts for k in params)  # lack the later settings
+    # Each group's parameters, with the settings older records lack at their defaults (they name no difference).
+    firsts = [{**runner.HASHED_ONLY_IF_CHANGED, **group[0]["params"]} for group in groups.values()]
+    differing = [k for k in dict.fromkeys(k for params in firsts for k in params)
                  if k not in (*RUN_WATCHING, "seed") and len({json.dumps(p.get(k)) for p in firsts}) > 1]
     labelled = []
     for params, group in zip(firsts, groups.values()):

@@ -172,10 +172,10 @@ committed = report.committed_like(results, variant_of=by_noise)
 if committed:
     longer = runner.records_frame(committed).assign(k=[by_noise(r) for r in committed])
     for name, runs in longer.groupby("profile"):
-        medians = runs.groupby("k")["acc"].median()
+        by_k = runs.groupby("k")["acc"].agg(["median", "size"])
         display(Markdown(f"In the committed {name} records ({len(runs)} runs, "
-                         + ", ".join(f"{k}: {(runs['k'] == k).sum()}" for k in medians.index)
-                         + f" per configuration), {against_claims(medians)}."))
+                         + ", ".join(f"{k}: {size}" for k, size in by_k["size"].items())
+                         + f" per configuration), {against_claims(by_k['median'])}."))
 plots.per_seed(results, title=f"PFCA on eight Gaussians, one dot per seed ({profile} profile)")
 plt.show()
 plots.metric_over_training(results, x_label="generator iterations", variant_of=by_noise,

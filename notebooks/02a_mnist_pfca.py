@@ -135,12 +135,12 @@ for name in datasets:
 # training beating k-means takes, against the quick profile's budget.
 
 # %% tags=["hide-input"]
-plots.metric_over_training(results, committed=report.committed_like(results), paper=report.paper_values(results, TABLES),
+earlier = report.committed_like(results)
+plots.metric_over_training(results, committed=earlier, paper=report.paper_values(results, TABLES),
                            x_label="generator iterations", title="PFCA, test ACC against training compute")
 plt.show()
 for name in datasets:  # where each line of the figure passes k-means on the same pixels, if it does
-    display(Markdown(report.versus_baseline([*results.records, *report.committed_like(results)], name,
-                                            steps="generator iterations")))
+    display(Markdown(report.versus_baseline([*results.records, *earlier], name, steps="generator iterations")))
 for name in datasets:
     model = results.model("PFCA", name, seeds[0])
     plots.learning_curves(model.history_, title=f"PFCA on {name}, seed {seeds[0]} ({profile} profile)")

@@ -142,10 +142,11 @@ if not report.committed("dual-aae", "mnist"):
 # over seeds reaches it, and after how many minutes, or that none did.
 
 # %% tags=["hide-input"]
-plots.metric_over_training(results, steps_per_unit=epoch, x_label="epoch", committed=report.committed_like(results),
+earlier = report.committed_like(results)
+plots.metric_over_training(results, steps_per_unit=epoch, x_label="epoch", committed=earlier,
                            paper=report.paper_values(results, [("dual-aae", "I")]), title="ACC against training compute")
 plt.show()
-display(Markdown(report.versus_baseline([*results.records, *report.committed_like(results)], "mnist")))
+display(Markdown(report.versus_baseline([*results.records, *earlier], "mnist")))
 dual = results.model("Dual-AAE", seed=seeds[0])
 plots.learning_curves(dual.history_, plots.DUALAAE_CURVES, title=f"Dual-AAE, seed {seeds[0]} (x axis: iterations)")
 plt.show()

@@ -147,11 +147,12 @@ main = imsat + runner.fit_experiments(
 
 # %% tags=["hide-input"]
 for shown, steps in ((main.where("IMSAT"), "IMSAT minibatches"), (main.where(["ClusterGAN", "SIMI-ClusterGAN"]), "generator steps")):
-    plots.metric_over_training(shown, x_label=steps, committed=report.committed_like(shown),
+    earlier = report.committed_like(shown)
+    plots.metric_over_training(shown, x_label=steps, committed=earlier,
                                paper=report.paper_values(shown, [("simi-clustergan", "II")]), title="ACC against training compute")
     plt.show()
     for name in datasets:  # where each line of the figure passes k-means on the same pixels, if it does
-        display(Markdown(report.versus_baseline([*shown.records, *report.committed_like(shown)], name, steps=steps)))
+        display(Markdown(report.versus_baseline([*shown.records, *earlier], name, steps=steps)))
 plt.show()
 first = datasets[0]
 plots.learning_curves(main.model("IMSAT", first).history_, plots.IMSAT_CURVES, title=f"IMSAT on {first}")
