@@ -188,7 +188,7 @@ def committed_sentences(records: Sequence[dict[str, Any]], metric: str = "acc", 
         lines.append(
             f"- Committed {record['profile']} record, {name} on {record['dataset']}, seed {record['seed']}: "
             f"{metric.upper()} {record['metrics'][metric]:.3f} after {record['params']['n_iterations']} generator "
-            f"steps ({record['wall_seconds'] / 3600:.1f} h on {record['device']}); its last evaluations read "
+            f"steps ({record['wall_seconds'] / 3600:.1f} h, {device_label(record['device'])}); its last evaluations read "
             f"{', '.join(f'{v:.3f}' for v in values)}: {curve_trend(record, metric, last)}.")
     return "\n".join(lines)
 

@@ -234,9 +234,9 @@ def _finish(estimator: Any, header: dict[str, Any], train_data: data.Dataset, ev
 
 #: History columns kept in a record's curve beside the metrics and the wall-clock seconds where a method logs them: WGAN critics' Wasserstein
 #: estimate, DCAN's diagnostics (:mod:`advclust.methods.dcan_diagnostics`), PFCA's fake-label accuracy and
-#: ``generated_purity`` (:meth:`advclust.methods.PFCA.evaluate`).
+#: ``generated_purity`` and ``generated_acc`` (:meth:`advclust.methods.PFCA.evaluate`).
 CURVE_EXTRAS = ("wasserstein", "d_real", "d_fake", "latent_saturation", "clusters_used", "cluster_kl_uniform",
-                "encoder_drift", "fake_accuracy", "generated_purity")
+                "encoder_drift", "fake_accuracy", "generated_purity", "generated_acc")
 
 
 def evaluation_curve(history: pd.DataFrame | None) -> list[dict[str, float]]:

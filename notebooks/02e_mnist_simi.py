@@ -63,16 +63,16 @@
 # The **long** profile (`params/long.yaml`, committed records under
 # `results/mnist`, from `advclust run simi-clustergan mnist --profile long
 # --seeds 3 --out results/mnist` on one CPU thread) keeps the paper's phase 1
-# exactly and changes two things in phase 2, both for time: the MLP networks
+# exactly and changes one thing in phase 2, for time: the MLP networks
 # 256-256 (SIMI-ClusterGAN's networks for low-dimensional data) instead of
 # the conv networks, which are far slower per generator step on a CPU core
-# (`advclust bench simi-mnist` measures the conv networks' rate), and
-# 10 000 generator steps of the paper's 37 500. ClusterGAN's long records
-# (`advclust run clustergan mnist --profile long`) are the same phase 2
-# without P_phi, for the paper's 37 500 steps: its first long entry stopped
-# at 10 000 like SIMI-ClusterGAN's, and those records (kept, and shown apart
-# by their step count) were still rising. The lines under the first table
-# say where the records stand.
+# (`advclust bench simi-mnist` measures the conv networks' rate). It runs the
+# paper's 37 500 generator steps. A first long entry stopped at 10 000; its
+# record (kept, and shown apart by its step count) was still rising at the
+# end. ClusterGAN's long records (`advclust run clustergan mnist --profile
+# long`) are the same phase 2 without P_phi, with the same history: 10 000
+# steps first (still rising, kept), then the paper's 37 500. The lines under
+# the first table say where the records stand.
 
 # %% tags=["parameters"]
 profile = "paper"  # which profile's parameters these are; `advclust book` sets it

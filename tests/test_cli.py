@@ -75,7 +75,7 @@ def test_run_writes_a_record(tmp_path, capsys):
     assert [p.name[:-14] for p in records] == ["pfca_gaussians8_quick_seed0", "pfca_gaussians8_quick_seed1"]
     record = json.loads(records[0].read_text())
     assert record["params"]["n_iterations"] == 3 and record["params"]["hidden"] == [16, 16, 16]
-    assert set(record["metrics"]) == {"acc", "purity", "nmi", "ari", "generated_purity"}  # PFCA: G's ids against the classes
+    assert set(record["metrics"]) == {"acc", "purity", "nmi", "ari", "generated_purity", "generated_acc"}  # PFCA: G's ids against the classes
     assert record["status"] == "done" and oct(records[0].stat().st_mode & 0o777) != "0o600"
     assert "median" in capsys.readouterr().out
     assert main(argv[:3] + ["--status"]) == 0

@@ -205,7 +205,7 @@ def test_committed_sentences_say_whether_the_last_evaluations_still_rise():
     assert report.curve_trend(record([0.5])) == "not rising"
     lines = report.committed_sentences([rising, flat]).splitlines()
     assert lines[0] == ("- Committed long record, PFCA on mnist, seed 0: ACC 0.700 after 5000 generator steps "
-                        "(1.0 h on cpu: x86_64, 1 threads); its last evaluations read 0.400, 0.500, 0.600, 0.700: "
+                        "(1.0 h, CPU, 1 thread); its last evaluations read 0.400, 0.500, 0.600, 0.700: "
                         "still rising.")
     assert lines[1].endswith("0.300, 0.600, 0.500, 0.600: not rising.")
 

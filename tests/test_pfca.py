@@ -42,10 +42,19 @@ def test_generated_purity_says_whether_gs_ids_are_the_classes(gaussians):
         def forward(self, onehot, noise):
             return centres[(noise[:, 0].abs() * 1000).long() % 8]
 
+    class Collapsed(torch.nn.Module):  # every id draws blob 0
+        def forward(self, onehot, noise):
+            return centres[0] + 0.01 * noise[:, :1]
+
     model.set_modules({"generator": ByIdentity()})
-    assert model.evaluate(gaussians.inputs, labels)["generated_purity"] == 1.0
+    scores = model.evaluate(gaussians.inputs, labels)
+    assert scores["generated_purity"] == scores["generated_acc"] == 1.0
     model.set_modules({"generator": Ignoring()})
-    assert model.evaluate(gaussians.inputs, labels)["generated_purity"] < 0.3
+    scores = model.evaluate(gaussians.inputs, labels)
+    assert scores["generated_purity"] < 0.3 and scores["generated_acc"] < 0.3
+    model.set_modules({"generator": Collapsed()})  # one class for every id: pure, but the ids are not the classes
+    scores = model.evaluate(gaussians.inputs, labels)
+    assert scores["generated_purity"] == 1.0 and scores["generated_acc"] == pytest.approx(1 / 8)
 
 
 def test_predict_proba_is_a_distribution(gaussians):

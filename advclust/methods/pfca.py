@@ -172,13 +172,16 @@ class PFCA(NeuralClusterer):
 
     # -- evaluation ----------------------------------------------------------
     def evaluate(self, X: Any, y: Any) -> dict[str, float]:
-        """The clustering scores of C, and ``generated_purity``: how far G's cluster ids are the classes of ``y``.
+        """The clustering scores of C, and how far G's cluster ids are the classes of ``y``.
 
         C only ever sees generated images, so it can cluster real ones by the classes only where G draws each
-        class from its own id. ``generated_purity`` measures that: 200 samples per id, labelled by a nearest-class-
-        mean reader of the labelled ``(X, y)`` (:func:`advclust.metrics.nearest_centroid_labels`), and the share of
-        samples in their id's majority class (1: every id draws one class; near 1/K: ids cut across the classes).
-        A diagnostic that uses the labels, as ACC does.
+        class from its own id. Two scores measure that, over 200 samples per id labelled by a nearest-class-mean
+        reader of the labelled ``(X, y)`` (:func:`advclust.metrics.nearest_centroid_labels`):
+        ``generated_purity``, the share of samples in their id's majority class (1: every id draws one class;
+        near 1/K: ids cut across the classes; also 1 when every id draws the same class), and ``generated_acc``,
+        the Hungarian accuracy of the ids against the reader's classes, which is 1 only when the ids draw
+        *different* classes (1/K when G draws one class whatever the id). Diagnostics that use the labels, as
+        ACC does.
         """
         scores = super().evaluate(X, y)
         inputs = self.inputs(X).cpu()
@@ -186,6 +189,7 @@ class PFCA(NeuralClusterer):
         samples = self.generate(range(self.n_clusters), n=GENERATED_PER_ID, seed=0)
         reader = metrics.nearest_centroid_labels(inputs, y, samples)
         scores["generated_purity"] = metrics.purity(reader, ids.numpy())
+        scores["generated_acc"] = metrics.hungarian_accuracy(reader, ids.numpy())
         return scores
 
     # -- inference -----------------------------------------------------------
