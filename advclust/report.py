@@ -150,7 +150,8 @@ def medians(results: runner.Results | Sequence[dict[str, Any]], metric: str = "a
 def curve_summary(records: Sequence[dict[str, Any]], label_of: Callable[[dict[str, Any]], str],
                   extras: Sequence[str] = ()) -> pd.DataFrame:
     """One row per record from its evaluation curve: its label, seed, iterations, wall minutes and device, the
-    final and the best ACC (with the step of the best), and the final value of each of ``extras``."""
+    final and the best ACC (with the step of the best), the range of its last five (how settled it ended), and
+    the final value of each of ``extras``."""
     rows = []
     for record in records:
         curve = pd.DataFrame(record.get("curve") or [{"step": record["params"].get("n_iterations"),
@@ -159,7 +160,8 @@ def curve_summary(records: Sequence[dict[str, Any]], label_of: Callable[[dict[st
         row = {"run": label_of(record), "seed": record["seed"], "iterations": int(curve.index[-1]),
                "minutes": round(record["wall_seconds"] / 60, 1), "device": record.get("device", ""),
                "final ACC": round(float(curve["acc"].iloc[-1]), 3),
-               "best ACC (step)": f"{curve['acc'].max():.3f} ({best})"}
+               "best ACC (step)": f"{curve['acc'].max():.3f} ({best})",
+               "last 5 ACC": f"{curve['acc'].iloc[-5:].min():.3f}-{curve['acc'].iloc[-5:].max():.3f}"}
         row.update({f"final {extra}": round(float(curve[extra].iloc[-1]), 3) if extra in curve else None
                     for extra in extras})
         rows.append(row)

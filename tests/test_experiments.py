@@ -116,8 +116,10 @@ def test_curve_summary_reads_final_and_best_from_each_curve():
     table = report.curve_summary(records, lambda r: f"noise {r['params']['noise_dim']}", extras=("generated_purity",))
     rows = table.to_dict("records")
     assert rows[0] == {"run": "noise 16", "seed": 1, "iterations": 300, "minutes": 10.0, "device": "cpu",
-                       "final ACC": 0.4, "best ACC (step)": "0.500 (200)", "final generated_purity": 0.5}
+                       "final ACC": 0.4, "best ACC (step)": "0.500 (200)", "last 5 ACC": "0.300-0.500",
+                       "final generated_purity": 0.5}
     assert rows[1]["iterations"] == 50 and rows[1]["best ACC (step)"] == "0.200 (50)"  # no curve: the final metrics
+    assert rows[1]["last 5 ACC"] == "0.200-0.200"
     assert pd.isna(rows[1]["final generated_purity"])
 
 
