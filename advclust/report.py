@@ -158,7 +158,7 @@ def curve_summary(records: Sequence[dict[str, Any]], label_of: Callable[[dict[st
                                                         **record["metrics"]}]).set_index("step")
         best = curve["acc"].idxmax()
         row = {"run": label_of(record), "seed": record["seed"], "iterations": int(curve.index[-1]),
-               "minutes": round(record["wall_seconds"] / 60, 1), "device": record.get("device", ""),
+               "minutes": round(record["wall_seconds"] / 60, 1), "device": device_label(record.get("device", "")),
                "final ACC": round(float(curve["acc"].iloc[-1]), 3),
                "best ACC (step)": f"{curve['acc'].max():.3f} ({best})",
                "last 5 ACC": f"{curve['acc'].iloc[-5:].min():.3f}-{curve['acc'].iloc[-5:].max():.3f}"}
@@ -203,10 +203,12 @@ def committed_command(method: str, dataset: str, profile: str = "paper", out: st
 
 
 def device_label(device: str) -> str:
-    """'cpu: x86_64, 1 threads' -> 'CPU, 1 thread'; 'cuda: NVIDIA H200' -> 'NVIDIA H200'."""
+    """'cpu: x86_64, 1 threads' -> 'CPU, 1 thread'; 'cuda: NVIDIA H200' -> 'NVIDIA H200'; 'cpu' -> 'CPU'."""
     kind, _, detail = str(device).partition(": ")
     if kind == "cpu":
         threads = detail.rsplit(", ", 1)[-1].replace(" threads", "")
+        if not threads.isdigit():
+            return "CPU"
         return f"CPU, {threads} thread" + ("s" if threads != "1" else "")
     return detail or kind
 

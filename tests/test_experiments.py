@@ -115,12 +115,19 @@ def test_curve_summary_reads_final_and_best_from_each_curve():
                 "wall_seconds": 60}]
     table = report.curve_summary(records, lambda r: f"noise {r['params']['noise_dim']}", extras=("generated_purity",))
     rows = table.to_dict("records")
-    assert rows[0] == {"run": "noise 16", "seed": 1, "iterations": 300, "minutes": 10.0, "device": "cpu",
+    assert rows[0] == {"run": "noise 16", "seed": 1, "iterations": 300, "minutes": 10.0, "device": "CPU",
                        "final ACC": 0.4, "best ACC (step)": "0.500 (200)", "last 5 ACC": "0.300-0.500",
                        "final generated_purity": 0.5}
     assert rows[1]["iterations"] == 50 and rows[1]["best ACC (step)"] == "0.200 (50)"  # no curve: the final metrics
     assert rows[1]["last 5 ACC"] == "0.200-0.200"
     assert pd.isna(rows[1]["final generated_purity"])
+
+
+def test_device_label_names_the_device_as_figures_and_tables_show_it():
+    assert report.device_label("cpu: x86_64, 1 threads") == "CPU, 1 thread"
+    assert report.device_label("cpu: x86_64, 16 threads") == "CPU, 16 threads"
+    assert report.device_label("cpu") == "CPU"
+    assert report.device_label("cuda: NVIDIA H200") == "NVIDIA H200"
 
 
 def test_record_curves_keep_the_wall_clock_seconds():
