@@ -28,8 +28,8 @@ PFCA_CURVES: tuple[Panel, ...] = (
     Panel("entropy bound (cross-entropy of C on G)", ("entropy_bound", "classifier_loss"), log=True),
     Panel("Wasserstein estimate (left), eta (right)", ("wasserstein",), right=("eta",)),
     Panel("fake-label accuracy", ("fake_accuracy",), unit_interval=True),
-    Panel("evaluated clustering, and how far G's ids are the classes", ("acc", "nmi", "ari", "generated_purity", "generated_acc"),
-          unit_interval=True),
+    Panel("evaluated clustering, and how far G's ids are the classes",
+          ("acc", "nmi", "ari", "generated_purity", "generated_acc"), unit_interval=True),
 )
 
 
