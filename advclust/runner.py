@@ -240,12 +240,15 @@ CURVE_EXTRAS = ("wasserstein", "d_real", "d_fake", "latent_saturation", "cluster
 
 
 def evaluation_curve(history: pd.DataFrame | None) -> list[dict[str, float]]:
-    """The evaluated rows of a training history (step and metrics), small enough for a record."""
+    """The evaluated rows of a training history (step and metrics), small enough for a record. A value a row
+    lacks (a score that only later evaluations measure, as after resuming with a newer version) is left out of
+    that row rather than written as NaN, which is not JSON."""
     if history is None or history.empty or "acc" not in history:
         return []
     evaluated = history.dropna(subset=["acc"])
     columns = [c for c in (*METRICS, "seconds", *CURVE_EXTRAS) if c in evaluated]
-    return [{"step": int(step), **{c: float(row[c]) for c in columns}} for step, row in evaluated[columns].iterrows()]
+    return [{"step": int(step), **{c: float(row[c]) for c in columns if pd.notna(row[c])}}
+            for step, row in evaluated[columns].iterrows()]
 
 
 def run(method: str, dataset: str | data.Dataset, params: dict[str, Any] | None = None, seed: int = 0,

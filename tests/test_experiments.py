@@ -130,6 +130,13 @@ def test_device_label_names_the_device_as_figures_and_tables_show_it():
     assert report.device_label("cuda: NVIDIA H200") == "NVIDIA H200"
 
 
+def test_a_curve_row_leaves_out_the_scores_its_evaluation_did_not_measure():
+    history = pd.DataFrame({"acc": [None, 0.3, 0.4], "seconds": [1.0, 2.0, 3.0], "generated_acc": [None, None, 0.5],
+                            "critic_loss": [1.0, 1.0, 1.0]}, index=pd.Index([50, 100, 150], name="step"))
+    assert runner.evaluation_curve(history) == [{"step": 100, "acc": 0.3, "seconds": 2.0},
+                                                {"step": 150, "acc": 0.4, "seconds": 3.0, "generated_acc": 0.5}]
+
+
 def test_record_curves_keep_the_wall_clock_seconds():
     record = runner.run("imsat", "digits", {"hidden": [8], "n_iterations": 4, "eval_every": 2, "batch_size": 32,
                                            "progress": False}, seed=0)
