@@ -148,10 +148,10 @@ def medians(results: runner.Results | Sequence[dict[str, Any]], metric: str = "a
 
 
 def curve_summary(records: Sequence[dict[str, Any]], label_of: Callable[[dict[str, Any]], str],
-                  extras: Sequence[str] = ()) -> pd.DataFrame:
+                  extras: Sequence[str] = (), last: int = 5) -> pd.DataFrame:
     """One row per record from its evaluation curve: its label, seed, iterations, wall minutes and device, the
-    final and the best ACC (with the step of the best), the range of its last five (how settled it ended), and
-    the final value of each of ``extras``."""
+    final and the best ACC (with the step of the best), the range of its ``last`` evaluations (how settled it
+    ended), and the final value of each of ``extras``."""
     rows = []
     for record in records:
         curve = pd.DataFrame(record.get("curve") or [{"step": record["params"].get("n_iterations"),
@@ -161,7 +161,7 @@ def curve_summary(records: Sequence[dict[str, Any]], label_of: Callable[[dict[st
                "minutes": round(record["wall_seconds"] / 60, 1), "device": device_label(record.get("device", "")),
                "final ACC": round(float(curve["acc"].iloc[-1]), 3),
                "best ACC (step)": f"{curve['acc'].max():.3f} ({best})",
-               "last 5 ACC": f"{curve['acc'].iloc[-5:].min():.3f}-{curve['acc'].iloc[-5:].max():.3f}"}
+               f"last {last} ACC": f"{curve['acc'].iloc[-last:].min():.3f}-{curve['acc'].iloc[-last:].max():.3f}"}
         row.update({f"final {extra}": round(float(curve[extra].iloc[-1]), 3) if extra in curve else None
                     for extra in extras})
         rows.append(row)

@@ -8,7 +8,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -171,22 +171,24 @@ display(Markdown(
     "so short runs need not show it."))
 committed = report.committed_like(results, variant_of=by_noise)
 if committed:
-    longer = runner.records_frame(committed).assign(k=[by_noise(r) for r in committed])
-    for name, runs in longer.groupby("profile"):
+    longer = runner.records_frame(committed).assign(
+        k=[by_noise(r) for r in committed], iterations=[r["params"]["n_iterations"] for r in committed])
+    for (name, iterations), runs in longer.groupby(["profile", "iterations"]):  # one budget, one median
         by_k = runs.groupby("k")["acc"].agg(["median", "size"])
-        display(Markdown(f"In the committed {name} records ({len(runs)} runs, "
+        display(Markdown(f"In the committed {name} records of {iterations} iterations ({len(runs)} runs, "
                          + ", ".join(f"{k}: {size}" for k, size in by_k["size"].items())
                          + f" per configuration), {against_claims(by_k['median'])}."))
-    # How settled each committed run ended: ACC over its last five evaluations (records written before curves
+    # How settled each committed run ended: ACC over its last few evaluations (records written before curves
     # were kept have only their final value).
-    with_curves = sorted((r for r in committed if len(r.get("curve") or []) >= 5),
-                         key=lambda r: (r["params"]["noise_dim"], r["profile"], r["seed"]))
+    last = 5
+    with_curves = sorted((r for r in committed if len(r.get("curve") or []) >= last),
+                         key=lambda r: (r["params"]["noise_dim"], r["params"]["n_iterations"], r["seed"]))
     if with_curves:
-        display(report.curve_summary(with_curves, by_noise))
-        swings = [max(last) - min(last) for last in (report.last_evaluations(r, "acc", 5) for r in with_curves)]
+        display(report.curve_summary(with_curves, by_noise, last=last))
+        swings = [max(values) - min(values) for values in (report.last_evaluations(r, "acc", last) for r in with_curves)]
         unsettled = sum(swing > 0.1 for swing in swings)
         display(Markdown(
-            f"{unsettled} of these {len(with_curves)} runs moved by more than 0.1 of ACC over their last five "
+            f"{unsettled} of these {len(with_curves)} runs moved by more than 0.1 of ACC over their last {last} "
             f"evaluations (median {np.median(swings):.2f})"
             + (": at the paper's $\\lambda$ and $\\alpha$ and this budget most runs have not settled on a partition of "
                "the blobs, so a final ACC under 0.99 is not yet the paper's degradation." if unsettled * 2 > len(swings)

@@ -3,7 +3,6 @@
 
 import ast
 import gzip
-import os
 import re
 import time
 from pathlib import Path

@@ -121,6 +121,7 @@ def test_curve_summary_reads_final_and_best_from_each_curve():
     assert rows[1]["iterations"] == 50 and rows[1]["best ACC (step)"] == "0.200 (50)"  # no curve: the final metrics
     assert rows[1]["last 5 ACC"] == "0.200-0.200"
     assert pd.isna(rows[1]["final generated_purity"])
+    assert report.curve_summary(records[:1], str, last=2).loc[0, "last 2 ACC"] == "0.400-0.500"  # the last two only
 
 
 def test_device_label_names_the_device_as_figures_and_tables_show_it():

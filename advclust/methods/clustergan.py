@@ -338,20 +338,20 @@ class SIMIClusterGAN(ClusterGAN):
             raise UserInputError(f"{cls.__name__}.fit takes the option prior, not {', '.join(unknown)}")
         given = {id(e): options["prior"] for e, options in zip(estimators, fit_options)
                  if options.get("prior") is not None}
-        for estimator in estimators:
-            if id(estimator) in given:
-                estimator.prior_model_ = estimator.checked_prior(given[id(estimator)], X)
-        learning = [estimator for estimator in estimators if id(estimator) not in given]
+        for model in estimators:
+            if id(model) in given:
+                model.prior_model_ = model.checked_prior(given[id(model)], X)
+        learning = [model for model in estimators if id(model) not in given]
         priors = [estimator.prior_estimator() for estimator in learning]
         if can_batch_seeds(priors):
             fit_seeds(priors, X, eval_set=eval_set)
         else:
             for prior in priors:
                 prior.fit(X, eval_set=eval_set)
-        for estimator, prior in zip(learning, priors):
+        for model, prior in zip(learning, priors):
             if getattr(prior, "diverged_", None) is not None:
                 raise prior.diverged_
-            estimator.prior_model_ = prior
+            model.prior_model_ = prior
 
     def checked_prior(self, prior: IMSAT, X: torch.Tensor) -> IMSAT:
         """``prior`` if it is a fitted IMSAT of these clusters on inputs shaped as ``X``'s; else a clear error."""

@@ -18,7 +18,7 @@ the one estimator (``reference.VARIANTS["dual-aae"]``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 

@@ -11,7 +11,7 @@ mutual information between inputs and clusters (Eq. 10-11). Clusters = argmax P_
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from advclust import losses, nets, seeds, training
+from advclust import losses, nets, seeds
 from advclust.errors import UserInputError, check_choice
 from advclust.methods.base import Encoding, NeuralClusterer, check_param, check_sequence, estimator, run_control
 
