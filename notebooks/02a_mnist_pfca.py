@@ -8,7 +8,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -112,8 +112,8 @@ results = runner.fit_experiments(experiments, profile=profile, out=save_records_
 # %% tags=["hide-input"]
 TABLES = [("pfca", "I"), ("pfca", "II")]
 display(report.compare(results, tables=TABLES, metrics=("acc", "purity", "nmi", "ari")))
-for name in datasets:
-    longer = report.committed("pfca", name)
+longer_by_dataset = {name: report.committed("pfca", name) for name in datasets}  # longer profiles' records
+for name, longer in longer_by_dataset.items():
     if longer:
         display(Markdown(report.committed_sentences(longer)))
     if not any(record["profile"] == "paper" for record in longer):
@@ -171,7 +171,7 @@ def generated_scores(metrics_of):
 
 
 for name in datasets:
-    longer = [r for r in report.committed("pfca", name) if "generated_purity" in r["metrics"]]
+    longer = [r for r in longer_by_dataset[name] if "generated_purity" in r["metrics"]]
     display(Markdown(
         f"- **{name}**, this execution ({profile} profile, {n_iterations} iterations, medians over seeds): "
         + generated_scores({m: scores[m][(name, "PFCA")] for m in scores})
