@@ -89,4 +89,6 @@ def test_outputs_do_not_depend_on_the_batch(name, fitted):
         if hasattr(model, method):
             whole = getattr(model, method)(X)
             parts = np.concatenate([getattr(model, method)(X[i:i + 7]) for i in range(0, len(X), 7)])
-            assert np.allclose(whole, parts, atol=1e-6), method
+            # float32 products round differently with the batch's size (BLAS blocking): 2e-7 in DCAN's encoding
+            # on one CPU became 3e-5 in its peaked mixture posterior. Rows that saw each other would differ by far more.
+            assert np.allclose(whole, parts, atol=1e-4), method
