@@ -480,18 +480,23 @@ def _same(a: Any, b: Any) -> bool:
 
 def fit_experiments(experiments: Experiment | Sequence[Experiment], profile: str = "custom",
                     out: str | os.PathLike | None = None, keep_models: bool = True,
-                    verbose: bool = True, batch_seeds: bool = True) -> Results:
+                    verbose: bool = True, batch_seeds: bool = True, resume: bool = False) -> Results:
     """Fit every experiment over its seeds; records are complete when made and written under ``out`` (if given).
 
     With ``batch_seeds`` an experiment's seeds train as one seed batch where its method allows it and that is
     faster (:func:`methods.should_batch_seeds`; :mod:`advclust.seeds`; the records equal sequential runs' to
     float tolerance).
+    With ``resume`` every run keeps its checkpoint and status under the runs root (:func:`runs.root`), as
+    ``advclust run`` does: fitting the same experiments again resumes each run where it stopped, and a finished
+    run is scored again without training (``advclust run --status`` lists them). A run's identity is its
+    method, data, parameters and seed, not the code: after changing the code, delete its folder to start over.
     Prints one line per run (ACC, NMI, ARI, seconds) unless ``verbose`` is false.
     """
     experiments = [experiments] if isinstance(experiments, Experiment) else list(experiments)
     results = Results(profile=profile)
     for experiment in experiments:
-        for record, model, eval_data in _experiment_runs(experiment, profile, batch_seeds):
+        for record, model, eval_data in _experiment_runs(experiment, profile, batch_seeds,
+                                                         runs.root() if resume else None):
             seed = record["seed"]
             record["variant"] = experiment.label
             for name, measure in experiment.extra_metrics.items():
@@ -504,15 +509,19 @@ def fit_experiments(experiments: Experiment | Sequence[Experiment], profile: str
                 results.models[(record["variant"], record["dataset"], seed)] = model
             if verbose:
                 scores = record["metrics"]
-                batched = f" (one batch of {record['batched_seeds']} seeds)" if record.get("batched_seeds") else ""
+                notes = [f"one batch of {record['batched_seeds']} seeds"] if record.get("batched_seeds") else []
+                if record.get("resumed_from_step"):
+                    notes.append(f"resumed from step {record['resumed_from_step']}")
                 print(f"{record['variant']} on {record['dataset']}, seed {seed}: ACC {scores['acc']:.4f}, "
-                      f"NMI {scores['nmi']:.4f}, ARI {scores['ari']:.4f}, {record['wall_seconds']:.0f} s{batched}")
+                      f"NMI {scores['nmi']:.4f}, ARI {scores['ari']:.4f}, {record['wall_seconds']:.0f} s"
+                      + (f" ({'; '.join(notes)})" if notes else ""))
     return results
 
 
-def _experiment_runs(experiment: Experiment, profile: str,
-                     batch_seeds: bool) -> Iterator[tuple[dict[str, Any], Any, data.Dataset]]:
-    """(record, fitted model, evaluation data) of each seed of ``experiment``: one seed batch where possible."""
+def _experiment_runs(experiment: Experiment, profile: str, batch_seeds: bool,
+                     runs_root: Path | None = None) -> Iterator[tuple[dict[str, Any], Any, data.Dataset]]:
+    """(record, fitted model, evaluation data) of each seed of ``experiment``: one seed batch where possible;
+    with ``runs_root``, each run checkpoints in its folder there and resumes from it (:func:`fit_run`)."""
     seeds = list(experiment.seeds)
     options = [experiment.fit_options(seed) if callable(experiment.fit_options) else experiment.fit_options
                for seed in seeds]
@@ -522,7 +531,10 @@ def _experiment_runs(experiment: Experiment, profile: str,
                     for seed in seeds]
         estimators = [estimator for estimator, _ in prepared]
         if methods.should_batch_seeds(estimators):
-            batch = _execute_seeds(prepared, train_data, eval_data, fit_options=[o or {} for o in options])
+            folders = [None if runs_root is None else runs.claim(runs_root, run_id(header), **_status_fields(header))
+                       for _, header in prepared]
+            batch = _execute_seeds(prepared, train_data, eval_data, folders=folders,
+                                   fit_options=[o or {} for o in options])
             for estimator, record in zip(estimators, batch):
                 if record["status"] == "diverged":  # as a sequential run of the chapter would
                     raise estimator.diverged_
@@ -530,4 +542,4 @@ def _experiment_runs(experiment: Experiment, profile: str,
             return
     for seed, seed_options in zip(seeds, options):
         yield fit_run(experiment.method, experiment.data, experiment.params, seed, profile,
-                      eval_dataset=experiment.evaluate_on, fit_options=seed_options)
+                      eval_dataset=experiment.evaluate_on, fit_options=seed_options, runs_root=runs_root)

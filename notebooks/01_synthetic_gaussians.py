@@ -8,7 +8,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.7
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -64,6 +64,7 @@ batch_seeds = True  # a list of seeds trains as one seed batch where the method 
 progress = True  # tqdm progress bars while training
 device = "auto"  # "auto" picks CUDA when present
 save_records_to = ""  # folder for JSON run records; empty: do not write
+resume = False  # True: each run checkpoints under the runs root ($ADVCLUST_RUNS) and executing again resumes it
 cpu_threads = 0  # threads of torch and of BLAS/OpenMP (scikit-learn); 0: the libraries' defaults
 
 noise_dims = [0, 1, 2, 3, 4, 8]  # noise variables beside the one-hot cluster id (PFCA §IV-B)
@@ -120,7 +121,7 @@ params = dict(n_clusters=8, hidden=hidden, lr=lr, gp_weight=gp_weight, eta0=eta0
 results = runner.fit_experiments(
     [runner.Experiment("pfca", gaussians, {**params, "noise_dim": k}, seeds, variant=f"k = {k}")
      for k in noise_dims],
-    profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
+    profile=profile, out=save_records_to or None, batch_seeds=batch_seeds, resume=resume)
 
 # %% [markdown]
 # ## Training dynamics

@@ -8,7 +8,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.7
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -69,6 +69,7 @@ batch_seeds = True  # a list of seeds trains as one seed batch where the method 
 progress = True  # tqdm progress bars while training
 device = "auto"  # "auto" picks CUDA when present
 save_records_to = ""  # folder for JSON run records; empty: do not write
+resume = False  # True: each run checkpoints under the runs root ($ADVCLUST_RUNS) and executing again resumes it
 cpu_threads = 0  # threads of torch and of BLAS/OpenMP (scikit-learn); 0: the libraries' defaults
 
 # PFCA Algorithm 1 and §IV-C; every other hyperparameter is the estimator's default (the paper's)
@@ -98,7 +99,8 @@ params = dict(hidden=hidden, batch_size=batch_size, lr=lr, gp_weight=gp_weight, 
 experiments = [runner.Experiment("pfca", data.load(name, split="train"), params, seeds=seeds,
                                  evaluate_on=data.load(name, split="test"))
                for name in datasets]
-results = runner.fit_experiments(experiments, profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
+results = runner.fit_experiments(experiments, profile=profile, out=save_records_to or None,
+                                 batch_seeds=batch_seeds, resume=resume)
 
 # %% [markdown]
 # ## Beside PFCA Tables I and II

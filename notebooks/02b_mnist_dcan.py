@@ -69,6 +69,7 @@ batch_seeds = True  # a list of seeds trains as one seed batch where the method 
 progress = True  # tqdm progress bars while training
 device = "auto"  # "auto" picks CUDA when present
 save_records_to = ""  # folder for JSON run records; empty: do not write
+resume = False  # True: each run checkpoints under the runs root ($ADVCLUST_RUNS) and executing again resumes it
 cpu_threads = 0  # threads of torch and of BLAS/OpenMP (scikit-learn); 0: the libraries' defaults
 
 # DCAN §3; every other hyperparameter is the estimator's default (the paper's, see above)
@@ -107,7 +108,8 @@ experiments = [runner.Experiment("dcan", train, {**params, **reference.VARIANTS[
                for variant in variants]
 experiments.append(runner.Experiment("kmeans", train, {"n_init": 1}, seeds=[0], evaluate_on=test,
                                      variant="k-means on the same 14x14 pixels", extra_metrics=train_acc))
-results = runner.fit_experiments(experiments, profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
+results = runner.fit_experiments(experiments, profile=profile, out=save_records_to or None,
+                                 batch_seeds=batch_seeds, resume=resume)
 
 # %% [markdown]
 # ## Training dynamics

@@ -43,6 +43,7 @@ batch_seeds = True  # a list of seeds trains as one seed batch where the method 
 progress = True  # tqdm progress bars while training
 device = "auto"  # "auto" picks CUDA when present
 save_records_to = ""  # folder for JSON run records; empty: do not write
+resume = False  # True: each run checkpoints under the runs root ($ADVCLUST_RUNS) and executing again resumes it
 cpu_threads = 0  # threads of torch and of BLAS/OpenMP (scikit-learn); 0: the libraries' defaults
 
 # The 70 000 MNIST digits (28x28); each baseline's hyperparameters (the estimators' defaults otherwise)
@@ -70,7 +71,8 @@ mnist = data.load("mnist", split="all")
 experiments = [runner.Experiment(name, mnist, params, seeds=seeds[:1] if name == "agglomerative"
                                  and params.get("fit_samples") is None else seeds)
                for name, params in baselines.items()]
-results = runner.fit_experiments(experiments, profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
+results = runner.fit_experiments(experiments, profile=profile, out=save_records_to or None,
+                                 batch_seeds=batch_seeds, resume=resume)
 
 # %% [markdown]
 # ## Beside the papers' baseline rows

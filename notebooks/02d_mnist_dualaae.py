@@ -72,6 +72,7 @@ batch_seeds = True  # a list of seeds trains as one seed batch where the method 
 progress = True  # tqdm progress bars while training
 device = "auto"  # "auto" picks CUDA when present
 save_records_to = ""  # folder for JSON run records; empty: do not write
+resume = False  # True: each run checkpoints under the runs root ($ADVCLUST_RUNS) and executing again resumes it
 cpu_threads = 0  # threads of torch and of BLAS/OpenMP (scikit-learn); 0: the libraries' defaults
 
 # Dual-AAE §IV and appendix; the reference code where Dual-AAE is silent
@@ -111,7 +112,8 @@ variants = list(reference.VARIANTS["dual-aae"])
 experiments = [runner.Experiment("dual-aae", train, {**params, **flags}, seeds=seeds, variant=variant,
                                  evaluate_on=test, extra_metrics=coverage)
                for variant, flags in reference.VARIANTS["dual-aae"].items()]
-results = runner.fit_experiments(experiments, profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
+results = runner.fit_experiments(experiments, profile=profile, out=save_records_to or None,
+                                 batch_seeds=batch_seeds, resume=resume)
 
 # %% [markdown]
 # ## Beside Dual-AAE Table I
@@ -192,7 +194,8 @@ plt.show()
 # %%
 other = runner.fit_experiments(
     [runner.Experiment("dual-aae", train, {**params, "n_clusters": k}, seeds=seeds[:1], variant=f"Dual-AAE, K={k}",
-                       evaluate_on=test) for k in other_k], profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
+                       evaluate_on=test) for k in other_k], profile=profile, out=save_records_to or None,
+                               batch_seeds=batch_seeds, resume=resume)
 
 # %% tags=["hide-input"]
 for k, record in zip(other_k, other.records):

@@ -80,6 +80,7 @@ batch_seeds = True  # a list of seeds trains as one seed batch where the method 
 progress = True  # tqdm progress bars while training
 device = "auto"  # "auto" picks CUDA when present
 save_records_to = ""  # folder for JSON run records; empty: do not write
+resume = False  # True: each run checkpoints under the runs root ($ADVCLUST_RUNS) and executing again resumes it
 cpu_threads = 0  # threads of torch and of BLAS/OpenMP (scikit-learn); 0: the libraries' defaults
 
 # SIMI-ClusterGAN §IV-B; every other hyperparameter is the estimators' default (SIMI-ClusterGAN's)
@@ -118,7 +119,8 @@ imsat = runner.fit_experiments(
     [runner.Experiment("imsat", dataset, dict(hidden=prior_hidden, n_iterations=prior_iterations, device=device,
                                               augment=prior_augment.get(name, False), eval_every=prior_eval_every,
                                               progress=progress), seeds=seeds)
-     for name, dataset in images.items()], profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
+     for name, dataset in images.items()], profile=profile, out=save_records_to or None,
+                               batch_seeds=batch_seeds, resume=resume)
 
 
 def simi(name: str, seeds: list[int], variant: str = "SIMI-ClusterGAN", **changes) -> runner.Experiment:
@@ -132,7 +134,7 @@ def simi(name: str, seeds: list[int], variant: str = "SIMI-ClusterGAN", **change
 main = imsat + runner.fit_experiments(
     [experiment for name, dataset in images.items()
      for experiment in (runner.Experiment("clustergan", dataset, gan, seeds=seeds), simi(name, seeds))],
-    profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
+    profile=profile, out=save_records_to or None, batch_seeds=batch_seeds, resume=resume)
 
 # %% [markdown]
 # ## Learning curves
@@ -197,7 +199,8 @@ ABLATION = {
 if "fashion-mnist" in images:
     ablation = runner.fit_experiments([simi("fashion-mnist", ablation_seeds, variant, **weights)
                                        for variant, weights in ABLATION.items()],
-                                      profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
+                                      profile=profile, out=save_records_to or None,
+                                      batch_seeds=batch_seeds, resume=resume)
     display(report.compare(ablation + main.where("SIMI-ClusterGAN", "fashion-mnist"),
                            tables=[("simi-clustergan", "IV")], printed={"SIMI-ClusterGAN": "all losses"}))
 
@@ -210,7 +213,8 @@ if "fashion-mnist" in images:
 # %%
 if "mnist" in images:
     uniform = runner.fit_experiments(simi("mnist", uniform_seeds, "SIMI-ClusterGAN w/o P_phi", prior="uniform"),
-                                     profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
+                                     profile=profile, out=save_records_to or None,
+                                     batch_seeds=batch_seeds, resume=resume)
     display(report.compare(main.where(["ClusterGAN", "SIMI-ClusterGAN"], "mnist") + uniform,
                            tables=[("simi-clustergan", "V")]))
 
@@ -228,7 +232,7 @@ if "mnist" in images:
          for experiment in (runner.Experiment("clustergan", images["mnist"], {**gan, "sigma": sigma}, seeds=sigma_seeds,
                                               variant=f"ClusterGAN, sigma {sigma}"),
                             simi("mnist", sigma_seeds, f"SIMI-ClusterGAN, sigma {sigma}", sigma=sigma))],
-        profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
+        profile=profile, out=save_records_to or None, batch_seeds=batch_seeds, resume=resume)
     plots.metric_by_parameter(main.where(["ClusterGAN", "SIMI-ClusterGAN"], "mnist") + sweep, "sigma",
                               x_label="sigma of z_n", title=f"MNIST, this execution ({profile} profile)")
     plt.show()

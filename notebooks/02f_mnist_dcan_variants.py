@@ -47,6 +47,7 @@ batch_seeds = True  # a list of seeds trains as one seed batch where the method 
 progress = True  # tqdm progress bars while training
 device = "auto"  # "auto" picks CUDA when present
 save_records_to = ""  # folder for JSON run records; empty: do not write
+resume = False  # True: each run checkpoints under the runs root ($ADVCLUST_RUNS) and executing again resumes it
 cpu_threads = 0  # threads of torch and of BLAS/OpenMP (scikit-learn); 0: the libraries' defaults
 
 # DCAN §3; every other hyperparameter is the estimator's default (the paper's); a variant's own settings win
@@ -90,7 +91,8 @@ latent_kmeans = {"latent_kmeans_acc": dcan_diagnostics.latent_kmeans_acc}  # is 
 experiments = [runner.Experiment("dcan", train, {**params, **reference.VARIANTS["dcan"][variant]}, seeds=seeds,
                                  variant=variant, evaluate_on=test, extra_metrics=latent_kmeans)
                for variant in variants]
-results = runner.fit_experiments(experiments, profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
+results = runner.fit_experiments(experiments, profile=profile, out=save_records_to or None,
+                                 batch_seeds=batch_seeds, resume=resume)
 
 # %% [markdown]
 # ## The printed protocol: does D learn, does the encoder move?

@@ -53,6 +53,7 @@ batch_seeds = True  # a list of seeds trains as one seed batch where the method 
 progress = True  # tqdm progress bars while training
 device = "auto"  # "auto" picks CUDA when present
 save_records_to = ""  # folder for JSON run records; empty: do not write
+resume = False  # True: each run checkpoints under the runs root ($ADVCLUST_RUNS) and executing again resumes it
 cpu_threads = 0  # threads of torch and of BLAS/OpenMP (scikit-learn); 0: the libraries' defaults
 
 # PFCA (PFCA Algorithm 1 and §IV-C, §IV-D-1); every other hyperparameter is the estimator's default (the paper's)
@@ -113,7 +114,7 @@ results = runner.fit_experiments([
     runner.Experiment("pfca", train, pfca, seeds, evaluate_on=test, extra_metrics=digit_nmi),
     runner.Experiment("kmeans", train, {"n_init": kmeans_n_init, "fit_samples": kmeans_fit_samples}, kmeans_seeds,
                       evaluate_on=test, extra_metrics=digit_nmi),
-], profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
+], profile=profile, out=save_records_to or None, batch_seeds=batch_seeds, resume=resume)
 
 # %% [markdown]
 # ## Beside PFCA Table III

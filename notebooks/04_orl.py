@@ -8,7 +8,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.7
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -43,7 +43,9 @@
 # the MNIST long entry's networks and rates (chapter 2a: 16/32/64 channels,
 # batch 64, $\alpha = 10^{-3}$, $\lambda = 10$, 16 noise variables) for
 # 6 000 iterations with $\tau = 200$, so that $\eta$ still makes the
-# paper's 30 steps of x1.2; `params/long.yaml` gives the reasons.
+# paper's 30 steps of x1.2; `params/long.yaml` gives the reasons. Its
+# runs checkpoint under `$ADVCLUST_RUNS` (`resume`), so an execution cut
+# short goes on where it stopped when the same command runs again.
 
 # %% tags=["parameters"]
 profile = "paper"  # which profile's parameters these are; `advclust book` sets it
@@ -51,6 +53,7 @@ batch_seeds = True  # a list of seeds trains as one seed batch where the method 
 progress = True  # tqdm progress bars while training
 device = "auto"  # "auto" picks CUDA when present
 save_records_to = ""  # folder for JSON run records; empty: do not write
+resume = False  # True: each run checkpoints under the runs root ($ADVCLUST_RUNS) and executing again resumes it
 cpu_threads = 0  # threads of torch and of BLAS/OpenMP (scikit-learn); 0: the libraries' defaults
 
 targets = ["identity", "gender"]  # ground truths, one PFCA configuration each (Table IV's left/right values)
@@ -102,7 +105,7 @@ options = {"identity": {"n_clusters": 40}, "gender": {"n_clusters": 2, "cluster_
 results = runner.fit_experiments(
     [runner.Experiment("pfca", faces[target], {**params, **options[target]}, seeds, variant=f"PFCA by {target}")
      for target in targets],
-    profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
+    profile=profile, out=save_records_to or None, batch_seeds=batch_seeds, resume=resume)
 
 # %% [markdown]
 # ## Beside PFCA Table IV

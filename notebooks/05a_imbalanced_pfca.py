@@ -41,6 +41,7 @@ batch_seeds = True  # a list of seeds trains as one seed batch where the method 
 progress = True  # tqdm progress bars while training
 device = "auto"  # "auto" picks CUDA when present
 save_records_to = ""  # folder for JSON run records; empty: do not write
+resume = False  # True: each run checkpoints under the runs root ($ADVCLUST_RUNS) and executing again resumes it
 cpu_threads = 0  # threads of torch and of BLAS/OpenMP (scikit-learn); 0: the libraries' defaults
 
 variants = ["usps1500", "usps1200", "usps900", "usps800", "usps700"]  # PFCA supplement Table I
@@ -70,7 +71,7 @@ datasets = [data.load(name) for name in variants]
 params = dict(n_clusters=10, hidden=hidden, batch_size=batch_size, lr=lr, gp_weight=gp_weight, eta_tau=eta_tau,
               n_iterations=n_iterations, eval_every=eval_every, device=device, progress=progress)
 results = runner.fit_experiments([runner.Experiment("pfca", dataset, params, seeds) for dataset in datasets],
-                                 profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
+                                 profile=profile, out=save_records_to or None, batch_seeds=batch_seeds, resume=resume)
 
 # %% [markdown]
 # ## Performance against uniformity (PFCA Fig. 5a)

@@ -48,6 +48,7 @@ batch_seeds = True  # a list of seeds trains as one seed batch where the method 
 progress = True  # tqdm progress bars while training
 device = "auto"  # "auto" picks CUDA when present
 save_records_to = ""  # folder for JSON run records; empty: do not write
+resume = False  # True: each run checkpoints under the runs root ($ADVCLUST_RUNS) and executing again resumes it
 cpu_threads = 0  # threads of torch and of BLAS/OpenMP (scikit-learn); 0: the libraries' defaults
 
 # SIMI-ClusterGAN §IV-G; every other hyperparameter is the estimators' default (SIMI-ClusterGAN's)
@@ -88,12 +89,13 @@ def fit(sets: dict, family: str, architecture: str) -> runner.Results:
                kmeans_n_init=kmeans_n_init, device=device, progress=progress)
     simi = {**gan, "prior_hidden": prior_hidden[family], "prior_iterations": prior_iterations}
     priors = runner.fit_experiments([runner.Experiment("imsat", train, imsat, seeds, evaluate_on=test)
-                                     for train, test in sets.values()], profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
+                                     for train, test in sets.values()], profile=profile, out=save_records_to or None,
+                                    batch_seeds=batch_seeds, resume=resume)
     gans = runner.fit_experiments([experiment for name, (train, test) in sets.items() for experiment in (
         runner.Experiment("clustergan", train, gan, seeds, evaluate_on=test),
         runner.Experiment("simi-clustergan", train, simi, seeds, evaluate_on=test,
                           fit_options=lambda seed, name=name: {"prior": priors.model("IMSAT", name, seed)}),
-    )], profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
+    )], profile=profile, out=save_records_to or None, batch_seeds=batch_seeds, resume=resume)
     return priors + gans
 
 

@@ -39,6 +39,7 @@ batch_seeds = True  # a list of seeds trains as one seed batch where the method 
 progress = True  # tqdm progress bars while training
 device = "auto"  # "auto" picks CUDA when present
 save_records_to = ""  # folder for JSON run records; empty: do not write
+resume = False  # True: each run checkpoints under the runs root ($ADVCLUST_RUNS) and executing again resumes it
 cpu_threads = 0  # threads of torch and of BLAS/OpenMP (scikit-learn); 0: the libraries' defaults
 
 features = "cifar10-resnet50"  # CIFAR-10 through ResNet-50's avg pool (DCAN §3)
@@ -85,7 +86,7 @@ results = runner.fit_experiments([
     *[runner.Experiment("dcan", train, {**dcan, **reference.VARIANTS["dcan"][variant]}, seeds, variant=variant,
                         evaluate_on=test) for variant in variants],
     runner.Experiment("kmeans", train, {"n_init": kmeans_n_init}, seeds[:1], evaluate_on=test),
-], profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
+], profile=profile, out=save_records_to or None, batch_seeds=batch_seeds, resume=resume)
 
 # %% [markdown]
 # ## Beside DCAN Table 2 (CIFAR-10) and the k-means row of SIMI-ClusterGAN Table III

@@ -41,6 +41,7 @@ batch_seeds = True  # a list of seeds trains as one seed batch where the method 
 progress = True  # tqdm progress bars while training
 device = "auto"  # "auto" picks CUDA when present
 save_records_to = ""  # folder for JSON run records; empty: do not write
+resume = False  # True: each run checkpoints under the runs root ($ADVCLUST_RUNS) and executing again resumes it
 cpu_threads = 0  # threads of torch and of BLAS/OpenMP (scikit-learn); 0: the libraries' defaults
 
 features = "stl10-resnet50"  # the 13 000 labelled STL-10 images through ResNet-50's avg pool
@@ -79,7 +80,7 @@ params = dict(**reference.ARCHITECTURES["dual-aae"][features], lr=lr, adversaria
               pretrain_epochs=pretrain_epochs, n_iterations=epochs * epoch, eval_every=epoch, log_every=epoch,
               device=device, progress=progress)
 results = runner.fit_experiments(runner.Experiment("dual-aae", stl10, params, seeds), profile=profile,
-                                 out=save_records_to or None, batch_seeds=batch_seeds)
+                                 out=save_records_to or None, batch_seeds=batch_seeds, resume=resume)
 
 # %% [markdown]
 # ## Beside Dual-AAE Table I (STL-10)

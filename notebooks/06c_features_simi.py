@@ -44,6 +44,7 @@ batch_seeds = True  # a list of seeds trains as one seed batch where the method 
 progress = True  # tqdm progress bars while training
 device = "auto"  # "auto" picks CUDA when present
 save_records_to = ""  # folder for JSON run records; empty: do not write
+resume = False  # True: each run checkpoints under the runs root ($ADVCLUST_RUNS) and executing again resumes it
 cpu_threads = 0  # threads of torch and of BLAS/OpenMP (scikit-learn); 0: the libraries' defaults
 
 # SIMI-ClusterGAN §IV-D, Table III; every other hyperparameter is the estimators' default (SIMI-ClusterGAN's)
@@ -88,11 +89,13 @@ gan = dict(architecture="mlp", hidden=hidden, output_activation=None, n_iteratio
            kmeans_n_init=kmeans_n_init, prior_hidden=prior_hidden, prior_iterations=prior_iterations, device=device,
            progress=progress)
 priors = runner.fit_experiments([runner.Experiment("imsat", train, imsat, seeds, evaluate_on=test)
-                                 for train, test in sets.values()], profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
+                                 for train, test in sets.values()], profile=profile, out=save_records_to or None,
+                                batch_seeds=batch_seeds, resume=resume)
 simi = runner.fit_experiments([
     runner.Experiment("simi-clustergan", train, {**gan, "noise_dim": noise_dim[name]}, seeds, evaluate_on=test,
                       fit_options=lambda seed, dataset=train.name: {"prior": priors.model("IMSAT", dataset, seed)})
-    for name, (train, test) in sets.items()], profile=profile, out=save_records_to or None, batch_seeds=batch_seeds)
+    for name, (train, test) in sets.items()], profile=profile, out=save_records_to or None,
+                              batch_seeds=batch_seeds, resume=resume)
 results = priors + simi
 
 # %% [markdown]

@@ -51,7 +51,7 @@ def test_notebook_pairs_are_in_sync_and_without_outputs():
 
 
 def test_unknown_chapter_parameter_lists_the_valid_ones(tmp_path):
-    with pytest.raises(UserInputError, match="valid parameters: profile, batch_seeds, progress, device, save_records_to, cpu_threads, noise_dims"):
+    with pytest.raises(UserInputError, match="valid parameters: profile, batch_seeds, progress, device, save_records_to, resume, cpu_threads, noise_dims"):
         book.execute(CHAPTER1, "quick", {"noise": [0]}, output_dir=tmp_path)
 
 

@@ -38,6 +38,43 @@ def test_an_interrupted_run_resumes_to_the_record_of_an_uninterrupted_one(tmp_pa
     assert json.loads(open(done["record"]).read())["metrics"] == straight["metrics"]
 
 
+@pytest.mark.parametrize("batch_seeds", [True, False])
+def test_a_chapters_experiments_resume_from_the_runs_root(runs_root, batch_seeds, monkeypatch, capsys):
+    """``fit_experiments(resume=True)``, as a chapter at the long profile runs: executed again after an
+    interruption, it goes on from the checkpoints, to the records of one uninterrupted execution."""
+    blobs = data.load("gaussians8", n_eval=200)
+    fit = lambda resume: runner.fit_experiments(  # noqa: E731
+        runner.Experiment("pfca", blobs, TINY, seeds=(0, 1)), verbose=False, batch_seeds=batch_seeds,
+        resume=resume).records
+    straight = fit(resume=False)
+    assert runs.statuses(runs_root) == []  # without resume nothing is kept
+
+    write_status = runs.write_status
+
+    def killed_at_6(folder, **changes):  # the process dies as the first seed reports step 6
+        if changes.get("step") == 6:
+            raise KeyboardInterrupt
+        return write_status(folder, **changes)
+
+    monkeypatch.setattr(runs, "write_status", killed_at_6)
+    with pytest.raises(KeyboardInterrupt):
+        fit(resume=True)
+    monkeypatch.setattr(runs, "write_status", write_status)
+    assert {s["state"] for s in runs.statuses(runs_root)} == {"died"}
+    resumed = fit(resume=True)
+    # batched, seed 0 died reporting step 6 before seed 1 checkpointed it; one by one, seed 1 had not started
+    assert [r.get("resumed_from_step", 0) for r in resumed] == [6, 5 if batch_seeds else 0]
+    untimed = lambda record: [{k: v for k, v in row.items() if k != "seconds"} for row in record["curve"]]  # noqa: E731
+    for again, once in zip(resumed, straight):
+        assert again["metrics"] == pytest.approx(once["metrics"])
+        assert untimed(again) == [pytest.approx(row, rel=1e-4, abs=1e-6) for row in untimed(once)]
+    assert [(s["state"], s["step"]) for s in runs.statuses(runs_root)] == [("done", 12)] * 2
+    capsys.readouterr()
+    runner.fit_experiments(runner.Experiment("pfca", blobs, TINY, seeds=(0,)), resume=True)  # done: scored again
+    (line,) = capsys.readouterr().out.splitlines()
+    assert line.startswith("PFCA on gaussians8, seed 0: ACC") and line.endswith(" s (resumed from step 12)")
+
+
 def test_each_seed_checkpoints_in_its_own_folder(tmp_path):
     params = {**TINY, "n_iterations": 2, "eval_every": 0, "checkpoint_dir": str(tmp_path)}
     records = runner.run_many("pfca", "gaussians8", params, seeds=[0, 1], **OPTIONS)
