@@ -66,7 +66,7 @@ def fit_run(
     """
     train_data, eval_data = _load_data(dataset, dataset_options, eval_dataset, eval_options)
     estimator, header = _prepare(method, train_data, eval_data, params, seed, profile, profile_entry)
-    folder = None if runs_root is None else runs.claim(runs_root, run_id(header), **_status_fields(header))
+    folder = _claim(runs_root, header)
     record = _execute(estimator, header, train_data, eval_data, callbacks, fit_options, folder)
     return record, estimator, eval_data
 
@@ -112,6 +112,11 @@ def _prepare(method: str, train_data: data.Dataset, eval_data: data.Dataset, par
 def run_id(record: dict[str, Any]) -> str:
     """The id of a run (its folder under the runs root): the name of its record without ``.json``."""
     return record_filename(record)[: -len(".json")]
+
+
+def _claim(runs_root: str | os.PathLike | None, header: dict[str, Any]) -> Path | None:
+    """The run's folder under ``runs_root``, marked pending (:func:`runs.claim`); None without a runs root."""
+    return None if runs_root is None else runs.claim(runs_root, run_id(header), **_status_fields(header))
 
 
 def _status_fields(header: dict[str, Any]) -> dict[str, Any]:
@@ -275,8 +280,7 @@ def run_many(method: str, dataset: str | data.Dataset, params: dict[str, Any] | 
     """
     train_data, eval_data = _load_data(dataset, dataset_options, eval_dataset, eval_options)
     prepared = [_prepare(method, train_data, eval_data, params, seed, profile, profile_entry) for seed in seeds]
-    folders = [None if runs_root is None else runs.claim(runs_root, run_id(header), **_status_fields(header))
-               for _, header in prepared]
+    folders = [_claim(runs_root, header) for _, header in prepared]
     if batch_seeds and methods.should_batch_seeds([e for e, _ in prepared]):
         records = _execute_seeds(prepared, train_data, eval_data, callbacks, folders,
                                  [fit_options or {}] * len(prepared))
@@ -531,8 +535,7 @@ def _experiment_runs(experiment: Experiment, profile: str, batch_seeds: bool,
                     for seed in seeds]
         estimators = [estimator for estimator, _ in prepared]
         if methods.should_batch_seeds(estimators):
-            folders = [None if runs_root is None else runs.claim(runs_root, run_id(header), **_status_fields(header))
-                       for _, header in prepared]
+            folders = [_claim(runs_root, header) for _, header in prepared]
             batch = _execute_seeds(prepared, train_data, eval_data, folders=folders,
                                    fit_options=[o or {} for o in options])
             for estimator, record in zip(estimators, batch):
