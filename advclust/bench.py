@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -380,6 +381,67 @@ def _synchronize(device: torch.device) -> None:
         torch.cuda.synchronize()
 
 
+def subnormals(repeats: int = 3, iterations: int = 20, runs_root: str | None = None) -> dict[str, Any]:
+    """Training steps per second on the CPU from the furthest checkpoint of each method and dataset under the
+    runs root (``$ADVCLUST_RUNS``), with subnormal floats flushed to zero (as :func:`advclust.training.train`
+    does) and kept, beside the same networks freshly initialised: how much late-run slowdown subnormals cause."""
+    from advclust import data, methods, runs, training
+
+    root = runs.root() if runs_root is None else runs_root
+    furthest: dict[tuple[str, str], tuple[int, Path]] = {}
+    for status in runs.statuses(root):
+        checkpoint = Path(root) / status["run_id"] / training.CHECKPOINT_NAME
+        key = (status["method"], status.get("dataset"))
+        if checkpoint.exists() and status.get("step", 0) > furthest.get(key, (-1, None))[0]:
+            furthest[key] = (status["step"], checkpoint)
+    results: dict[str, Any] = {"threads": torch.get_num_threads(), "iterations": iterations, "runs_root": str(root)}
+    if not furthest:
+        results["skipped"] = f"no run checkpoint under {root}: train one first, e.g. advclust run pfca mnist --profile long"
+        return results
+    device = torch.device("cpu")
+    for (method, dataset), (_, path) in sorted(furthest.items()):
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        identity = state["identity"]
+        try:
+            inputs = data.load(identity["dataset"], **identity.get("dataset_options", {})).inputs
+            source = identity["dataset"]
+        except (KeyError, data.DataNotFoundError):
+            inputs, source = torch.rand(1000, *identity["input_shape"]), "uniform noise of the run's input shape"
+        params = {k: v for k, v in state["params"].items() if k not in ("checkpoint_dir", "progress", "device")}
+
+        def steps_per_second(from_checkpoint: bool, flush: bool) -> dict[str, float]:
+            model = methods.get(method)(**params, device="cpu")
+            model.device_ = device
+            model.build(model.training_source(inputs), device)
+            if from_checkpoint:
+                for name, module in model.modules_().items():
+                    module.load_state_dict(state["modules"][name])
+                for name, optimizer in model.optimizers_().items():
+                    optimizer.load_state_dict(state["optimizers"][name])
+            batches = training.batches_for(model.training_source(inputs), model.batch_size, device)
+            step = state["step"] - 1 if from_checkpoint else 0
+
+            def work() -> int:
+                for _ in range(iterations):
+                    model.train_step(batches, step)
+                return iterations
+
+            torch.set_flush_denormal(flush)
+            try:
+                model.train_step(batches, step)  # warm-up
+                return _median_rate(repeats, work)
+            finally:
+                torch.set_flush_denormal(False)
+
+        results[f"{method}/{dataset}"] = {
+            "run_checkpoint": str(path), "step": state["step"], "data": source,
+            "fresh_networks": steps_per_second(False, True),
+            "checkpoint_subnormals_kept": steps_per_second(True, False),
+            "checkpoint_subnormals_flushed": steps_per_second(True, True),
+        }
+    return results
+
+
 def precision(repeats: int = 3, iterations: int | None = None, seed_count: int | None = None,
               methods_measured: tuple[str, ...] = SEED_BATCHING_METHODS) -> dict[str, Any]:
     """Seed-iterations per second in float32 against bf16 autocast (the methods' ``precision``).
@@ -429,6 +491,7 @@ BENCHMARKS: dict[str, Callable[..., dict[str, Any]]] = {
     "dualaae-mnist": dualaae_mnist,
     "seed-batching": seed_batching,
     "precision": precision,
+    "subnormals": subnormals,
 }
 
 

@@ -56,6 +56,22 @@ def step_precision(model: NeuralClusterer) -> contextlib.AbstractContextManager:
     return torch.autocast(model.device_.type, dtype=dtype)
 
 
+@contextmanager
+def denormals_flushed() -> Iterator[None]:
+    """Flush subnormal floats (below 1.2e-38) to zero on the CPU while a training loop runs.
+
+    x86 CPUs compute with subnormals many times slower, and long GAN runs make them: from the step-12 000
+    checkpoint of PFCA's long MNIST run one thread trains 1.15 steps/s, and 3.28 flushed, its fresh-start rate
+    (``advclust bench subnormals``; results/bench/cpu_2core_2026-12-06_subnormals.json). torch has no getter
+    for the setting, so it goes back to torch's default (off) afterwards.
+    """
+    torch.set_flush_denormal(True)
+    try:
+        yield
+    finally:
+        torch.set_flush_denormal(False)
+
+
 def in_float32(function: Callable) -> Callable:
     """Run ``function`` with autocast off and its tensor arguments cast to float32: for statistics that bf16's
     8-bit mantissa breaks (DCAN's mixture re-estimates variances as E[z^2] - E[z]^2, which cancels)."""
@@ -234,32 +250,35 @@ def train(
     began = time.perf_counter() - (model.history_records_[-1]["seconds"] if model.history_records_ else 0.0)
     bar = tqdm(range(start, model.n_iterations), initial=start, total=model.n_iterations,
                desc=type(model).__name__, disable=not model.progress, mininterval=1.0)
-    for step in bar:
-        with step_precision(model):
-            window.append(model.train_step(batches, step))
-        done = step + 1
-        evaluate = eval_set is not None and model.eval_every and done % model.eval_every == 0
-        log = done % model.log_every == 0 or done in events or evaluate
-        save = checkpoint is not None and (done == model.n_iterations or (
-            model.checkpoint_every and done % model.checkpoint_every == 0))
-        if not (log or save):
-            continue
-        _check_finite(model, window, window_start, checkpoint)  # never log or save a diverged state
-        if log:
-            row: dict[str, float] = {"step": done, "seconds": time.perf_counter() - began}
-            row.update({name: torch.stack([r[name].reshape(()) for r in window]).float().mean().item() for name in window[0]})
-            if evaluate or (eval_set is not None and done == model.n_iterations):
-                row.update({name: float(value) for name, value in model.evaluate(*eval_set).items()})
-            model.history_records_.append(row)
-            bar.set_postfix({k: f"{v:.3g}" for k, v in row.items() if k not in ("step", "seconds")}, refresh=False)
-            window, window_start = [], done
-            if done in model.snapshot_steps:
-                model.snapshots_[done] = {name: copy.deepcopy(m.state_dict()) for name, m in model.modules_().items()}
-        if save:
-            _save(model, batches, checkpoint, done, window, window_start, identity)
-        if log:
-            for callback in callbacks:
-                callback(model, done)
+    with denormals_flushed():
+        for step in bar:
+            with step_precision(model):
+                window.append(model.train_step(batches, step))
+            done = step + 1
+            evaluate = eval_set is not None and model.eval_every and done % model.eval_every == 0
+            log = done % model.log_every == 0 or done in events or evaluate
+            save = checkpoint is not None and (done == model.n_iterations or (
+                model.checkpoint_every and done % model.checkpoint_every == 0))
+            if not (log or save):
+                continue
+            _check_finite(model, window, window_start, checkpoint)  # never log or save a diverged state
+            if log:
+                row: dict[str, float] = {"step": done, "seconds": time.perf_counter() - began}
+                row.update({name: torch.stack([r[name].reshape(()) for r in window]).float().mean().item()
+                            for name in window[0]})
+                if evaluate or (eval_set is not None and done == model.n_iterations):
+                    row.update({name: float(value) for name, value in model.evaluate(*eval_set).items()})
+                model.history_records_.append(row)
+                bar.set_postfix({k: f"{v:.3g}" for k, v in row.items() if k not in ("step", "seconds")}, refresh=False)
+                window, window_start = [], done
+                if done in model.snapshot_steps:
+                    model.snapshots_[done] = {name: copy.deepcopy(m.state_dict())
+                                              for name, m in model.modules_().items()}
+            if save:
+                _save(model, batches, checkpoint, done, window, window_start, identity)
+            if log:
+                for callback in callbacks:
+                    callback(model, done)
     bar.close()
     model.n_iter_ = model.n_iterations
 
@@ -450,7 +469,7 @@ def train_seeds(
     began = time.perf_counter() - (models[0].history_records_[-1]["seconds"] if models[0].history_records_ else 0.0)
     bar = tqdm(range(start, lead.n_iterations), initial=start, total=lead.n_iterations,
                desc=f"{type(lead).__name__} x{count} seeds", disable=not lead.progress, mininterval=1.0)
-    with seeds.batched_seeds(random):
+    with seeds.batched_seeds(random), denormals_flushed():
         for step in bar:
             with step_precision(lead):
                 window.append(lead.train_step(batches, step))

@@ -128,3 +128,14 @@ def test_runs_root_defaults_to_the_cache_and_follows_the_variable(monkeypatch, t
     monkeypatch.delenv(runs.ROOT_VARIABLE)
     monkeypatch.setenv("HOME", str(tmp_path))
     assert runs.root() == tmp_path / ".cache" / "advclust" / "runs"
+
+
+def test_bench_times_the_furthest_checkpoint_with_subnormals_flushed_and_kept(tmp_path):
+    from advclust import bench
+
+    assert str(tmp_path) in bench.subnormals(runs_root=tmp_path)["skipped"]
+    runner.run_many("pfca", "gaussians8", TINY, seeds=[0], runs_root=tmp_path, **OPTIONS)
+    entry = bench.subnormals(repeats=1, iterations=2, runs_root=tmp_path)["pfca/gaussians8"]
+    assert entry["step"] == 12 and entry["data"] == "gaussians8"
+    cases = ("fresh_networks", "checkpoint_subnormals_kept", "checkpoint_subnormals_flushed")
+    assert all(entry[case]["median"] > 0 and entry[case]["repeats"] == 1 for case in cases)

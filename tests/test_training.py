@@ -99,6 +99,31 @@ def test_checkpoints_leave_the_history_as_an_uninterrupted_run_logs_it(tmp_path,
     pd.testing.assert_frame_equal(resumed.history_.drop(columns="seconds"), straight.drop(columns="seconds"))
 
 
+# --- subnormal floats: flushed to zero while a loop trains, as torch leaves them elsewhere ------------------------
+
+def _subnormal_product() -> float:
+    """1e-20 * 1e-20 = 1e-40, a float32 subnormal: 0 where subnormals are flushed."""
+    return (torch.tensor([1e-20]) * torch.tensor([1e-20])).item()
+
+
+@pytest.mark.parametrize("seeds", [1, 2], ids=["one seed", "seed batch"])
+def test_training_flushes_subnormals_and_restores_torchs_default_after(seeds, one_thread):
+    from advclust.methods import fit_seeds
+
+    if not torch.set_flush_denormal(True):
+        pytest.skip("this CPU cannot flush subnormals")
+    torch.set_flush_denormal(False)
+    seen = []
+    watch = [lambda model, step: seen.append(_subnormal_product())]
+    models = [_pfca(seed=s) for s in range(seeds)]
+    if seeds == 1:
+        models[0].fit(torch.randn(64, 2), callbacks=watch)
+    else:
+        fit_seeds(models, torch.randn(64, 2), callbacks=watch)
+    assert seen and set(seen) == {0.0}
+    assert _subnormal_product() > 0
+
+
 # --- precision: bf16 autocast around each step, float32 everywhere else ---------------------------------------------
 
 def _dtypes_in_training(model, inputs, fit):
