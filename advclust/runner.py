@@ -198,13 +198,21 @@ def _died(folder: Path | None, error: BaseException) -> None:
         runs.write_status(folder, state="died", error=f"{type(error).__name__}: {error}".splitlines()[0])
 
 
+def _wall_seconds(estimator: Any, wall: float) -> float:
+    """This session's ``wall`` seconds plus, for a resumed run, the loop seconds its history had logged by the step
+    it resumed from: the run's time over all its sessions (less earlier sessions' setup and unlogged last steps)."""
+    start = getattr(estimator, "resumed_from_", 0)
+    logged = [row["seconds"] for row in getattr(estimator, "history_records_", None) or [] if row["step"] <= start]
+    return wall + (logged[-1] if logged else 0.0)
+
+
 def _diverged(estimator: Any, header: dict[str, Any], error: TrainingDiverged, wall: float, commit: str | None,
               folder: Path | None) -> dict[str, Any]:
     """The record of a diverged run (also written to its run folder)."""
     diverged = {"step": error.step, "loss": error.loss}
     record = {**header, "status": "diverged", "diverged": diverged, "metrics": {},
               "curve": evaluation_curve(getattr(estimator, "history_", None)),
-              "wall_seconds": round(wall, 3),
+              "wall_seconds": round(_wall_seconds(estimator, wall), 3),
               **provenance(getattr(estimator, "device_", header["params"].get("device", "auto"))),
               "commit": commit}
     if folder is not None:
@@ -225,12 +233,12 @@ def _finish(estimator: Any, header: dict[str, Any], train_data: data.Dataset, ev
         "status": "done",
         "metrics": scores,
         "curve": evaluation_curve(getattr(estimator, "history_", None)),
-        "wall_seconds": round(wall, 3),
+        "wall_seconds": round(_wall_seconds(estimator, wall), 3),
         **provenance(estimator.device_),  # device, versions, host, created
         "commit": commit,
     }
     if getattr(estimator, "resumed_from_", 0):
-        record["resumed_from_step"] = estimator.resumed_from_  # wall_seconds counts this session only
+        record["resumed_from_step"] = estimator.resumed_from_  # wall_seconds counts the earlier sessions too
     if folder is not None:
         runs.write_status(folder, state="done", error=None,
                           record=str(_write_json(folder / runs.RECORD_NAME, record)))

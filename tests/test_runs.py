@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 import torch
@@ -21,6 +22,8 @@ def test_an_interrupted_run_resumes_to_the_record_of_an_uninterrupted_one(tmp_pa
     straight = runner.run_many("pfca", "gaussians8", TINY, seeds=[0], **OPTIONS)[0]
 
     def stop_at_6(model, step):
+        if step == 4:
+            time.sleep(2)  # the first session's time, which the resumed record's wall_seconds must count
         if step == 6:
             raise KeyboardInterrupt
 
@@ -33,6 +36,7 @@ def test_an_interrupted_run_resumes_to_the_record_of_an_uninterrupted_one(tmp_pa
     untimed = lambda record: [{k: v for k, v in row.items() if k != "seconds"} for row in record["curve"]]
     assert resumed["metrics"] == straight["metrics"] and untimed(resumed) == untimed(straight)
     assert resumed["params"] == straight["params"]  # where the checkpoints went is not part of the run
+    assert resumed["wall_seconds"] >= resumed["curve"][-1]["seconds"] > 2  # both sessions' time
     (done,) = runs.statuses(tmp_path)
     assert done["state"] == "done" and done["run_id"] + ".json" == runner.record_filename(resumed)
     assert json.loads(open(done["record"]).read())["metrics"] == straight["metrics"]
