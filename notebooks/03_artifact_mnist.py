@@ -153,7 +153,13 @@ for label, group in report.configurations(report.committed("pfca", "artifact-mni
         f"Committed {group[0]['profile']} records{f' ({label})' if label else ''}: {found} of {len(group)} run(s) "
         f"found the artifact (NMI >= {found_nmi}); ACC "
         + ", ".join(f"{r['metrics']['acc']:.3f} (seed {r['seed']})" for r in sorted(group, key=lambda r: r["seed"]))
-        + "."))
+        + ". How far each generator ties its cluster ids to the artifact's values (`generated_purity`, the share of "
+        "its samples in their id's majority value; 1/3 when the ids ignore the artifact): "
+        + ", ".join(f"{r['metrics']['generated_purity']:.3f} (seed {r['seed']}; C's final accuracy on G's ids "
+                    f"{r['curve'][-1].get('fake_accuracy', float('nan')):.3f})"
+                    for r in sorted(group, key=lambda r: r["seed"]) if "generated_purity" in r["metrics"])
+        + ". C learns whatever tells G's ids apart, so a generator whose ids do not follow the artifact leaves C "
+        "nothing to read it by."))
 
 # %% [markdown]
 # ## Training dynamics and samples of the first run
