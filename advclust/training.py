@@ -220,6 +220,16 @@ def _divergence(model: NeuralClusterer, losses: dict[str, torch.Tensor], first_s
                             f"step {step}{where}", step=step, loss=loss)
 
 
+def _step_events(model: NeuralClusterer, done: int, events: set[int], evaluating: bool,
+                 checkpointing: bool) -> tuple[bool, bool, bool]:
+    """Whether the loop evaluates, logs and checkpoints after ``done`` steps (``events``: the last and snapshot steps)."""
+    evaluate = evaluating and bool(model.eval_every) and done % model.eval_every == 0
+    log = done % model.log_every == 0 or done in events or evaluate
+    save = checkpointing and (done == model.n_iterations or bool(model.checkpoint_every)
+                              and done % model.checkpoint_every == 0)
+    return evaluate, log, save
+
+
 def train(
     model: NeuralClusterer,
     source: torch.Tensor | Callable,
@@ -255,10 +265,7 @@ def train(
             with step_precision(model):
                 window.append(model.train_step(batches, step))
             done = step + 1
-            evaluate = eval_set is not None and model.eval_every and done % model.eval_every == 0
-            log = done % model.log_every == 0 or done in events or evaluate
-            save = checkpoint is not None and (done == model.n_iterations or (
-                model.checkpoint_every and done % model.checkpoint_every == 0))
+            evaluate, log, save = _step_events(model, done, events, eval_set is not None, checkpoint is not None)
             if not (log or save):
                 continue
             _check_finite(model, window, window_start, checkpoint)  # never log or save a diverged state
@@ -474,10 +481,8 @@ def train_seeds(
             with step_precision(lead):
                 window.append(lead.train_step(batches, step))
             done = step + 1
-            evaluate = eval_set is not None and lead.eval_every and done % lead.eval_every == 0
-            log = done % lead.log_every == 0 or done in events or evaluate
-            save = per_seed[0]["checkpoint"] is not None and (done == lead.n_iterations or (
-                lead.checkpoint_every and done % lead.checkpoint_every == 0))
+            evaluate, log, save = _step_events(lead, done, events, eval_set is not None,
+                                               per_seed[0]["checkpoint"] is not None)
             if not (log or save):
                 continue
             losses = {name: torch.stack([row[name].float().reshape(-1).expand(count) for row in window])
