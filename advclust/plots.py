@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
@@ -340,7 +340,8 @@ def heatmap(table: pd.DataFrame, title: str | None = None, fmt: str = ".2f", cma
     return fig
 
 
-def metric_over_training(results, metric: str = "acc", steps_per_unit: float = 1.0, x_label: str = "iterations",
+def metric_over_training(results, metric: str = "acc", steps_per_unit: float | Callable[[dict], float] = 1.0,
+                         x_label: str = "iterations",
                          title: str | None = None, committed: Sequence[dict] = (),
                          paper: pd.Series | None = None, variant_of=None) -> Figure:
     """``metric`` against training compute: iterations (left) and wall-clock seconds on the device that ran them
@@ -351,7 +352,9 @@ def metric_over_training(results, metric: str = "acc", steps_per_unit: float = 1
     longer profiles; the papers' numbers (``paper``, by (dataset, variant), e.g.
     :func:`advclust.report.paper_values`) as dashed lines. A record whose curve has no
     times (written before they were kept) appears on the right as one point at its total wall time.
-    ``variant_of`` names a record's line (default :func:`advclust.runner.variant_of`).
+    ``variant_of`` names a record's line (default :func:`advclust.runner.variant_of`). ``steps_per_unit``
+    divides the steps of the left panel: a number, or a function of a record (e.g.
+    :func:`advclust.report.iterations_per_epoch`, for runs that trained on sets of different sizes).
     """
     from advclust import report
 
@@ -365,7 +368,7 @@ def metric_over_training(results, metric: str = "acc", steps_per_unit: float = 1
         line = None
         if curves:
             table = pd.concat([c[metric] for c in curves], axis=1)
-            x = table.index / steps_per_unit
+            x = table.index / (steps_per_unit(runs[0]) if callable(steps_per_unit) else steps_per_unit)
             (line,) = by_step.plot(x, table.median(axis=1), marker=".", label=label)
             if table.shape[1] > 1:
                 by_step.fill_between(x, table.min(axis=1), table.max(axis=1), alpha=0.2, color=line.get_color())

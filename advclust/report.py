@@ -3,6 +3,7 @@ medians for computed sentences, and committed records of longer profiles."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -128,6 +129,22 @@ def configurations(records: Sequence[dict[str, Any]]) -> list[tuple[str, list[di
         label = ", ".join(f"{k} {params.get(k)}" for k in differing) or "other data options"
         labelled.append((label, group))
     return labelled
+
+
+def iterations_per_epoch(record: dict[str, Any]) -> int:
+    """Iterations per pass over a record's training images at its batch size: the sample or rows it kept, else the
+    whole set (loaded once to count it). For the epoch axis of runs that trained on sets of different sizes."""
+    options = record.get("dataset_options") or {}
+    images = (options.get("sample") or options.get("rows")
+              or _set_size(record["dataset"], json.dumps(options, sort_keys=True)))
+    return max(1, images // record["params"]["batch_size"])
+
+
+@functools.lru_cache(maxsize=None)
+def _set_size(dataset: str, options: str) -> int:
+    from advclust import data
+
+    return len(data.load(dataset, **json.loads(options)))
 
 
 def _printed_name(printed: dict[str, str | Sequence[str]], variant: str, method: str) -> str | Sequence[str]:

@@ -145,7 +145,8 @@ if not report.committed("dual-aae", "mnist"):
 
 # %% tags=["hide-input"]
 earlier = report.committed_like(results)
-plots.metric_over_training(results, steps_per_unit=epoch, x_label="epoch", committed=earlier,
+plots.metric_over_training(results, steps_per_unit=report.iterations_per_epoch, x_label="epoch",
+                           committed=earlier,
                            paper=report.paper_values(results, [("dual-aae", "I")]), title="ACC against training compute")
 plt.show()
 display(Markdown(report.versus_baseline([*results.records, *earlier], "mnist")))

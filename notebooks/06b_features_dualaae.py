@@ -107,7 +107,8 @@ plt.show()
 # (the panels of the MNIST chapter).
 
 # %% tags=["hide-input"]
-plots.metric_over_training(results, steps_per_unit=epoch, x_label="epochs", committed=report.committed_like(results),
+plots.metric_over_training(results, steps_per_unit=report.iterations_per_epoch, x_label="epochs",
+                           committed=report.committed_like(results),
                            paper=report.paper_values(results, **tables), title=f"Dual-AAE on {label}, ACC against training compute")
 plt.show()
 plots.learning_curves(results.model("Dual-AAE", seed=seeds[0]).history_, plots.DUALAAE_CURVES,

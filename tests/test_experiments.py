@@ -106,6 +106,20 @@ def test_metric_against_compute_draws_each_configuration_of_a_profile_apart():
     assert [line.split(": ACC")[0][-6:] for line in sentences] == ["seed 0", "seed 1", "seed 0"]  # one setting at a time
 
 
+def test_the_epoch_axis_counts_each_records_own_training_set():
+    from advclust import data
+
+    def record(profile, options):
+        return {"method": "dual-aae", "variant": "Dual-AAE", "dataset": "gaussians8", "profile": profile,
+                "device": "cpu: x86_64, 1 threads", "dataset_options": options, "curve": [{"step": 600, "acc": 0.5}],
+                "metrics": {"acc": 0.5}, "wall_seconds": 1, "params": {"batch_size": 100}}
+
+    quick, long = record("quick", {"sample": 1000, "sample_seed": 0}), record("long", {})
+    fig = plots.metric_over_training([quick], steps_per_unit=report.iterations_per_epoch, committed=[long])
+    whole = len(data.load("gaussians8")) // 100
+    assert [list(line.get_xdata()) for line in fig.axes[0].get_lines()] == [[600 / 10], [600 / whole]]
+
+
 def test_curve_summary_reads_final_and_best_from_each_curve():
     curve = [{"step": 100, "acc": 0.3, "generated_purity": 0.2}, {"step": 200, "acc": 0.5, "generated_purity": 0.4},
              {"step": 300, "acc": 0.4, "generated_purity": 0.5}]
