@@ -44,7 +44,7 @@
 # are in the note at the top. The **long** profile's run entry
 # (`params/long.yaml`; `advclust run pfca artifact-mnist --profile long
 # --seeds 3 --out results/artifact-mnist`) trains with chapter 2's long
-# PFCA settings and 3 clusters, about 1.2 h per seed on one CPU thread; its
+# PFCA settings and 3 clusters, about 1.1 h per seed on one CPU thread; its
 # committed records appear beside this execution's.
 
 # %% tags=["parameters"]
@@ -158,8 +158,8 @@ for label, group in report.configurations(report.committed("pfca", "artifact-mni
         + ", ".join(f"{r['metrics']['generated_purity']:.3f} (seed {r['seed']}; C's final accuracy on G's ids "
                     f"{r['curve'][-1].get('fake_accuracy', float('nan')):.3f})"
                     for r in sorted(group, key=lambda r: r["seed"]) if "generated_purity" in r["metrics"])
-        + ". C learns whatever tells G's ids apart, so a generator whose ids do not follow the artifact leaves C "
-        "nothing to read it by."))
+        + ". C learns whatever tells G's ids apart. Where the ids differ in more than the artifact, C can read "
+        "them by those other features, which on real images do not follow the artifact."))
 
 # %% [markdown]
 # ## Training dynamics and samples of the first run
