@@ -63,7 +63,8 @@ def denormals_flushed() -> Iterator[None]:
     x86 CPUs compute with subnormals many times slower, and long GAN runs make them: from the step-12 000
     checkpoint of PFCA's long MNIST run one thread trains 1.15 steps/s, and 3.28 flushed, its fresh-start rate
     (``advclust bench subnormals``; results/bench/cpu_2core_2026-12-06_subnormals.json). torch has no getter
-    for the setting, so it goes back to torch's default (off) afterwards.
+    for the setting, so it goes back to torch's default (off) afterwards. It is a per-thread CPU setting: set here
+    on the thread that trains, which does all the work of a one-thread run (the long profile's background runs).
     """
     torch.set_flush_denormal(True)
     try:
