@@ -404,21 +404,22 @@ def subnormals(repeats: int = 3, iterations: int = 20, runs_root: str | None = N
         identity = state["identity"]
         try:
             inputs = data.load(identity["dataset"], **identity.get("dataset_options", {})).inputs
-            source = identity["dataset"]
+            described = identity["dataset"]
         except (KeyError, data.DataNotFoundError):
-            inputs, source = torch.rand(1000, *identity["input_shape"]), "uniform noise of the run's input shape"
+            inputs, described = torch.rand(1000, *identity["input_shape"]), "uniform noise of the run's input shape"
         params = {k: v for k, v in state["params"].items() if k not in ("checkpoint_dir", "progress", "device")}
 
         def steps_per_second(from_checkpoint: bool, flush: bool) -> dict[str, float]:
             model = methods.get(method)(**params, device="cpu")
             model.device_ = device
-            model.build(model.training_source(inputs), device)
+            source = model.training_source(inputs)
+            model.build(source, device)
             if from_checkpoint:
                 for name, module in model.modules_().items():
                     module.load_state_dict(state["modules"][name])
                 for name, optimizer in model.optimizers_().items():
                     optimizer.load_state_dict(state["optimizers"][name])
-            batches = training.batches_for(model.training_source(inputs), model.batch_size, device)
+            batches = training.batches_for(source, model.batch_size, device)
             step = state["step"] - 1 if from_checkpoint else 0
 
             def work() -> int:
@@ -434,7 +435,7 @@ def subnormals(repeats: int = 3, iterations: int = 20, runs_root: str | None = N
                 torch.set_flush_denormal(False)
 
         results[f"{method}/{dataset}"] = {
-            "run_checkpoint": str(path), "step": state["step"], "data": source,
+            "run_checkpoint": str(path), "step": state["step"], "data": described,
             "fresh_networks": steps_per_second(False, True),
             "checkpoint_subnormals_kept": steps_per_second(True, False),
             "checkpoint_subnormals_flushed": steps_per_second(True, True),

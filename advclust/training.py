@@ -223,7 +223,9 @@ def _divergence(model: NeuralClusterer, losses: dict[str, torch.Tensor], first_s
 
 def _step_events(model: NeuralClusterer, done: int, events: set[int], evaluating: bool,
                  checkpointing: bool) -> tuple[bool, bool, bool]:
-    """Whether the loop evaluates, logs and checkpoints after ``done`` steps (``events``: the last and snapshot steps)."""
+    """Whether the loop evaluates, logs and checkpoints after ``done`` steps.
+
+    ``events`` are the last step and the snapshot steps."""
     evaluate = evaluating and bool(model.eval_every) and done % model.eval_every == 0
     log = done % model.log_every == 0 or done in events or evaluate
     save = checkpointing and (done == model.n_iterations or bool(model.checkpoint_every)
