@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import statistics
 import time
 from collections.abc import Callable
@@ -322,6 +323,11 @@ def seed_batching(repeats: int = 3, iterations: int | None = None, seed_counts: 
     clock (the ``seconds`` of the history): what is built before the loop, one seed at a time in both modes
     (IMSAT's nearest-neighbour radii, DCAN's mixture initialisation, Dual-AAE's pretraining), is left out. The
     ratio ``batched / sequential`` is what seed batching gains; N = 1 is the sequential loop itself.
+
+    On a CPU with T > 1 torch threads, each method also gets ``side_by_side_ceiling``: T times the one-seed rate
+    on one thread over the one-seed rate on T threads. That is what T seeds run side by side, one thread each,
+    would gain over running them one after another on T threads if the cores scaled perfectly; seed batching does
+    the same arithmetic, so on a compute-bound loop it cannot gain more than this.
     """
     from advclust import methods, system
 
@@ -337,8 +343,7 @@ def seed_batching(repeats: int = 3, iterations: int | None = None, seed_counts: 
         entry: dict[str, Any] = {"params": params, "seeds": {}}
         for count in seed_counts:
             def make() -> list[Any]:
-                return [methods.get(method)(**params, seed=seed, n_iterations=iterations, log_every=iterations,
-                                            progress=False) for seed in range(count)]
+                return [_loop_model(method, params, iterations, seed) for seed in range(count)]
 
             def sequential() -> float:
                 seconds = 0.0
@@ -359,8 +364,38 @@ def seed_batching(repeats: int = 3, iterations: int | None = None, seed_counts: 
                 rates["batched"] = _spread([batched() for _ in range(repeats)])
                 rates["ratio"] = rates["batched"]["median"] / rates["sequential"]["median"]
             entry["seeds"][str(count)] = rates
+        if device.type == "cpu" and results["threads"] > 1 and "1" in entry["seeds"]:
+            one_seed = functools.partial(_loop_model, method, params, iterations, 0)
+            all_threads = entry["seeds"]["1"]["sequential"]["median"]
+            entry["side_by_side_ceiling"] = _side_by_side_ceiling(one_seed, inputs, all_threads, results["threads"],
+                                                                  repeats)
         results["methods"][method] = entry
     return results
+
+
+def _loop_model(method: str, params: dict[str, Any], iterations: int, seed: int) -> Any:
+    """``method``'s model of ``seed`` for a timed loop of ``iterations`` steps, logged once, without a bar."""
+    from advclust import methods
+
+    return methods.get(method)(**params, seed=seed, n_iterations=iterations, log_every=iterations, progress=False)
+
+
+def _side_by_side_ceiling(make: Callable[[], Any], inputs: torch.Tensor, rate_on_all_threads: float, threads: int,
+                          repeats: int) -> dict[str, float]:
+    """The one-seed rate on one thread, and ``threads`` times it over ``rate_on_all_threads`` (see
+    :func:`seed_batching`)."""
+    def one_thread_rate() -> float:
+        model = make()
+        model.fit(inputs)
+        return model.n_iterations / model.history_["seconds"].iloc[-1]
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        rate = statistics.median(one_thread_rate() for _ in range(repeats))
+    finally:
+        torch.set_num_threads(previous)
+    return {"one_thread_rate": rate, "ceiling": threads * rate / rate_on_all_threads}
 
 
 def _quick_mnist_loop_params(method: str) -> dict[str, Any]:

@@ -335,6 +335,28 @@ def test_bench_compares_a_seed_batch_with_the_seeds_one_by_one(one_thread):
     assert all(rate["median"] > 0 for rate in (rates["1"]["sequential"], rates["2"]["batched"]))
 
 
+def test_bench_on_several_cpu_threads_gives_the_ceiling_of_running_the_seeds_side_by_side():
+    from advclust import bench
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        result = bench.seed_batching(repeats=1, iterations=2, seed_counts=(1,), methods_measured=("pfca",))
+    finally:
+        torch.set_num_threads(previous)
+    entry = result["methods"]["pfca"]
+    ceiling = entry["side_by_side_ceiling"]
+    assert result["threads"] == 2 and torch.get_num_threads() == previous
+    assert ceiling["ceiling"] == pytest.approx(2 * ceiling["one_thread_rate"] / entry["seeds"]["1"]["sequential"]["median"])
+
+
+def test_bench_on_one_thread_has_no_side_by_side_ceiling(one_thread):
+    from advclust import bench
+
+    result = bench.seed_batching(repeats=1, iterations=2, seed_counts=(1,), methods_measured=("pfca",))
+    assert "side_by_side_ceiling" not in result["methods"]["pfca"]
+
+
 def test_bench_compares_bf16_autocast_with_float32(one_thread):
     from advclust import bench
 
