@@ -516,6 +516,43 @@ def precision(repeats: int = 3, iterations: int | None = None, seed_count: int |
     return results
 
 
+#: The methods :func:`cuda_graph` measures: those whose step can be captured (``graph_capturable``).
+CUDA_GRAPH_METHODS = ("pfca", "imsat", "clustergan", "dual-aae")
+
+
+def cuda_graph(repeats: int = 3, iterations: int = 200,
+               methods_measured: tuple[str, ...] = CUDA_GRAPH_METHODS) -> dict[str, Any]:
+    """Training steps per second of one seed with its step captured as a CUDA graph (``cuda_graph``) against
+    the eager step, at the settings of :func:`seed_batching`, on the training loop's clock (which includes the
+    3 eager warm-up steps and the capture). ``ratio`` is ``graphed / eager``. Needs CUDA: on a CPU it says so
+    and measures nothing."""
+    from advclust import system
+
+    device = system.resolve_device("auto")
+    if device.type != "cuda":
+        return {"device": str(device), "skipped": "CUDA graphs need a CUDA device"}
+    inputs, source = _mnist_or_noise(10000)
+    inputs = (inputs + 1) / 2
+    results: dict[str, Any] = {"device": str(device), "iterations": iterations, "data": source, "methods": {}}
+    for method in methods_measured:
+        params = _quick_mnist_loop_params(method)
+
+        def rate(graphed: bool) -> float:
+            model = _loop_model(method, {**params, "cuda_graph": graphed}, iterations, 0).fit(inputs)
+            _synchronize(device)
+            return iterations / model.history_["seconds"].iloc[-1]
+
+        rate(True)  # warm-up (cuDNN's choices, the allocator)
+        rates: dict[str, list[float]] = {}
+        for _ in range(repeats):  # alternated, so that a change in the machine's load touches both alike
+            for name, graphed in (("eager", False), ("graphed", True)):
+                rates.setdefault(name, []).append(rate(graphed))
+        entry: dict[str, Any] = {"params": params, **{k: _spread(v) for k, v in rates.items()}}
+        entry["ratio"] = entry["graphed"]["median"] / entry["eager"]["median"]
+        results["methods"][method] = entry
+    return results
+
+
 BENCHMARKS: dict[str, Callable[..., dict[str, Any]]] = {
     "pfca-gaussians8": pfca_gaussians8,
     "data": data_loading,
@@ -528,6 +565,7 @@ BENCHMARKS: dict[str, Callable[..., dict[str, Any]]] = {
     "seed-batching": seed_batching,
     "precision": precision,
     "subnormals": subnormals,
+    "cuda-graph": cuda_graph,
 }
 
 

@@ -151,7 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "but Dual-AAE; the records are the same to float tolerance)")
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="override a hyperparameter or a neural method's run control (e.g. precision=bfloat16: "
-                          "bf16 autocast in each training step; the record's name then says so by its hash)")
+                          "bf16 autocast in each training step, or cuda_graph=true: the step captured as a CUDA graph; the "
+                          "record's name then says so by its hash)")
     run.add_argument("--out", help="folder for the JSON run records (e.g. results/)")
     run.add_argument("--status", action="store_true",
                      help="list the runs (pending, running, died, done, diverged), of METHOD and DATASET if given")

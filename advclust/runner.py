@@ -321,7 +321,7 @@ def summarize(records: Sequence[dict[str, Any]], metrics: Sequence[str] = METRIC
 
 #: Run-control settings added after records were committed: hashed only when they differ from these
 #: defaults, so the committed records keep their names (and their runs' checkpoint folders).
-HASHED_ONLY_IF_CHANGED = {"precision": "float32"}
+HASHED_ONLY_IF_CHANGED = {"precision": "float32", "cuda_graph": False}
 
 
 def settings(record: dict[str, Any]) -> list[Any]:

@@ -49,11 +49,140 @@ def step_precision(model: NeuralClusterer) -> contextlib.AbstractContextManager:
 
     Autocast runs matrix products and convolutions in bf16 and keeps reductions, softmax and losses in
     float32; the weights and optimizer state stay float32, so checkpoints and evaluations do not change form.
+    Its cache of cast weights is off under ``cuda_graph``, as CUDA graphs require.
     """
     dtype = PRECISIONS[model.precision]
     if dtype is None:
         return contextlib.nullcontext()
-    return torch.autocast(model.device_.type, dtype=dtype)
+    return torch.autocast(model.device_.type, dtype=dtype, cache_enabled=not model.cuda_graph)
+
+
+def write_step_scalars(model: NeuralClusterer, step: int) -> None:
+    """Fill ``model.step_scalars_`` (0-d device tensors, made once) with ``model.step_scalars(step)``: an in-place
+    fill, which a captured step then reads (:meth:`~advclust.methods.base.NeuralClusterer.step_scalar`)."""
+    scalars = model.__dict__.setdefault("step_scalars_", {})
+    for name, value in model.step_scalars(step).items():
+        if name not in scalars:
+            scalars[name] = torch.zeros((), device=model.device_)
+        scalars[name].fill_(value)
+    model.scalars_step_ = step
+
+
+def _run_step(model: NeuralClusterer, batches, step: int) -> dict[str, torch.Tensor]:
+    """One ``train_step``, its step scalars written first, under the model's precision."""
+    write_step_scalars(model, step)
+    with step_precision(model):
+        return model.train_step(batches, step)
+
+
+# --- CUDA graphs -------------------------------------------------------------------------------------------------
+
+def check_graph_capture(model: NeuralClusterer) -> None:
+    """Raise :class:`UserInputError` unless ``model`` can train with ``cuda_graph``: a method whose step can be
+    captured, on a CUDA device."""
+    from advclust.methods import METHODS
+
+    if not type(model).graph_capturable:
+        capturable = [name for name, cls in METHODS.items() if getattr(cls, "graph_capturable", False)]
+        raise UserInputError(f"{type(model).__name__} cannot capture its training step as a CUDA graph "
+                             f"(cuda_graph); the methods that can: {', '.join(capturable)}")
+    device = resolve_device(model.device)
+    if device.type != "cuda":
+        raise UserInputError(f"cuda_graph captures the training step as a CUDA graph and needs a CUDA device; "
+                             f"device={model.device!r} is {device} here")
+
+
+class StaticBatches:
+    """The batch stream of a captured step: the step's minibatches in tensors that stay in place, refilled from
+    ``source`` before each step (a CUDA graph replays its reads from the same memory).
+
+    The first step draws from ``source`` as it goes, and fixes how many minibatches every step takes. The data
+    order is ``source``'s; only its reshuffles move from inside a step to before it.
+    """
+
+    def __init__(self, source: TensorBatches | SamplerBatches):
+        self.source, self.batch_size = source, source.batch_size
+        self.buffers: list[torch.Tensor] = []
+        self.draws: int | None = None
+        self.used = 0
+
+    def refill(self) -> None:
+        if self.buffers and self.draws is None:
+            self.draws = len(self.buffers)
+        for buffer in self.buffers:
+            buffer.copy_(self.source.next())
+        self.used = 0
+
+    def next(self) -> torch.Tensor:
+        if self.draws is None:
+            self.buffers.append(self.source.next().clone())
+            return self.buffers[-1]
+        if self.used == self.draws:
+            raise RuntimeError(f"a captured training step must take the same number of minibatches every step "
+                               f"({self.draws} at the first); this one asked for more")
+        self.used += 1
+        return self.buffers[self.used - 1]
+
+
+def make_capturable(model: NeuralClusterer) -> None:
+    """Switch ``model``'s optimizers to ``capturable`` (their step counts on the device, no host reads), moving
+    the step counts of a resumed optimizer there."""
+    for optimizer in model.optimizers_().values():
+        for group in optimizer.param_groups:
+            group["capturable"] = True
+            for parameter in group["params"]:
+                state = optimizer.state.get(parameter, {})
+                if "step" in state:
+                    state["step"] = torch.as_tensor(state["step"], dtype=torch.float32).to(parameter.device)
+
+
+class CapturedStep:
+    """``model.train_step`` captured as one CUDA graph and replayed (``cuda_graph``; torch.cuda.graphs).
+
+    The first ``warmup`` steps run eagerly on a side stream (allocations, optimizer states, cuDNN choices settle);
+    the next is captured, and every step replays the graph. Before each step the loop's values reach the graph
+    through fixed memory: the minibatches (:class:`StaticBatches`) and the step scalars (PFCA's eta,
+    :func:`write_step_scalars`). The optimizers become capturable. With ``capture=False`` the same path runs
+    eagerly (how the CPU tests check it; a GPU test checks the capture).
+    """
+
+    def __init__(self, model: NeuralClusterer, batches: TensorBatches | SamplerBatches, warmup: int = 3,
+                 capture: bool = True):
+        self.model, self.batches = model, StaticBatches(batches)
+        self.warmup, self.capture = warmup, capture
+        self.graph: torch.cuda.CUDAGraph | None = None
+        self.outputs: dict[str, torch.Tensor] = {}
+        self.calls = 0
+        if capture:
+            make_capturable(model)
+
+    def __call__(self, step: int) -> dict[str, torch.Tensor]:
+        self.batches.refill()
+        if not self.capture:
+            outputs = _run_step(self.model, self.batches, step)
+        elif self.calls < self.warmup or self.batches.draws is None:
+            side = torch.cuda.Stream()
+            side.wait_stream(torch.cuda.current_stream())
+            with torch.cuda.stream(side):
+                outputs = _run_step(self.model, self.batches, step)
+            torch.cuda.current_stream().wait_stream(side)
+        else:
+            write_step_scalars(self.model, step)
+            if self.graph is None:
+                self.graph = torch.cuda.CUDAGraph()
+                with torch.cuda.graph(self.graph), step_precision(self.model):
+                    self.outputs = self.model.train_step(self.batches, step)
+            self.graph.replay()
+            outputs = self.outputs
+        self.calls += 1
+        return {name: value.clone() for name, value in outputs.items()}
+
+
+def _stepper(model: NeuralClusterer, batches) -> Callable[[int], dict[str, torch.Tensor]]:
+    """What runs step ``step`` of the loop: a :class:`CapturedStep` under ``cuda_graph``, else the step itself."""
+    if model.cuda_graph:
+        return CapturedStep(model, batches)
+    return functools.partial(_run_step, model, batches)
 
 
 @contextmanager
@@ -249,6 +378,7 @@ def train(
     seed_everything(model.seed)
     model.device_ = device
     model.build(source, device)
+    model.step_scalars_, model.scalars_step_ = {}, None
     batches = batches_for(source, model.batch_size, device)
     model.history_records_ = []
     model.snapshots_ = {}
@@ -258,6 +388,7 @@ def train(
     if checkpoint is not None and checkpoint.exists():
         start, window, window_start = _resume(model, batches, checkpoint, identity)
     model.resumed_from_ = start
+    run_step = _stepper(model, batches)
 
     events = {model.n_iterations, *model.snapshot_steps}
     began = time.perf_counter() - (model.history_records_[-1]["seconds"] if model.history_records_ else 0.0)
@@ -265,8 +396,7 @@ def train(
                desc=type(model).__name__, disable=not model.progress, mininterval=1.0)
     with denormals_flushed():
         for step in bar:
-            with step_precision(model):
-                window.append(model.train_step(batches, step))
+            window.append(run_step(step))
             done = step + 1
             evaluate, log, save = _step_events(model, done, events, eval_set is not None, checkpoint is not None)
             if not (log or save):
@@ -451,6 +581,7 @@ def train_seeds(
         seed_everything(model.seed)
         model.device_ = device
         model.build(source, device)
+        model.step_scalars_, model.scalars_step_ = {}, None
         batches = batches_for(source, model.batch_size, device)
         model.history_records_, model.snapshots_, model.diverged_ = [], {}, None
         identity = _identity(model, source)
@@ -481,8 +612,7 @@ def train_seeds(
                desc=f"{type(lead).__name__} x{count} seeds", disable=not lead.progress, mininterval=1.0)
     with seeds.batched_seeds(random), denormals_flushed():
         for step in bar:
-            with step_precision(lead):
-                window.append(lead.train_step(batches, step))
+            window.append(_run_step(lead, batches, step))
             done = step + 1
             evaluate, log, save = _step_events(lead, done, events, eval_set is not None,
                                                per_seed[0]["checkpoint"] is not None)

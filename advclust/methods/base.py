@@ -227,7 +227,9 @@ class NeuralClusterer(Clusterer):
     - ``snapshot_steps``: steps after which the networks are kept for :meth:`at_snapshot`;
     - ``progress``: show a progress bar;
     - ``precision``: ``"float32"``, or ``"bfloat16"`` to run each training step under bf16 autocast
-      (:data:`advclust.training.PRECISIONS`; the weights, optimizer state and evaluations stay float32).
+      (:data:`advclust.training.PRECISIONS`; the weights, optimizer state and evaluations stay float32);
+    - ``cuda_graph``: capture the training step as one CUDA graph after a few eager steps and replay it
+      (:class:`advclust.training.CapturedStep`; CUDA only, one seed at a time, methods with ``graph_capturable``).
     """
 
     n_iterations: int = field(kw_only=True)
@@ -241,6 +243,7 @@ class NeuralClusterer(Clusterer):
     snapshot_steps: Sequence[int] = run_control(())
     progress: bool = run_control(True)
     precision: str = run_control("float32")
+    cuda_graph: bool = run_control(False)
 
     #: Key of the method's networks in :data:`advclust.nets.ARCHITECTURES`.
     network_family = ""
@@ -250,6 +253,10 @@ class NeuralClusterer(Clusterer):
 
     #: Whether several seeds can train as one seed-batched model (:func:`fit_seeds`, :mod:`advclust.seeds`).
     batchable = False
+
+    #: Whether ``train_step`` can be captured as a CUDA graph (``cuda_graph``): the same kernels on the same shapes
+    #: every step, no reads of device values on the host, and step-dependent values through :meth:`step_scalar`.
+    graph_capturable = False
 
     #: Whether seed batching is the default on a CPU too (:func:`should_batch_seeds`); False where
     #: ``advclust bench seed-batching`` measures a seed batch slower there than the seeds one by one.
@@ -271,6 +278,9 @@ class NeuralClusterer(Clusterer):
         check_sequence("snapshot_steps", self.snapshot_steps, "int", 1, self.n_iterations)
         training.resolve_device(self.device)
         check_choice("precision", self.precision, training.PRECISIONS)
+        check_param("cuda_graph", self.cuda_graph, "bool")
+        if self.cuda_graph:
+            training.check_graph_capture(self)
         check_choice("architecture", self.architecture, nets.architecture_names(self.network_family))
 
     # -- hooks -------------------------------------------------------------
@@ -279,6 +289,18 @@ class NeuralClusterer(Clusterer):
 
     def train_step(self, batches, step: int) -> dict[str, torch.Tensor]:
         raise NotImplementedError
+
+    def step_scalars(self, step: int) -> dict[str, float]:
+        """Values of the training step that change with ``step`` (PFCA's eta); ``train_step`` reads each through
+        :meth:`step_scalar`."""
+        return {}
+
+    def step_scalar(self, name: str, step: int) -> torch.Tensor:
+        """``step_scalars(step)[name]`` as a 0-d tensor on the device, which the training loop refills before every
+        step: a step captured as a CUDA graph (``cuda_graph``) then reads each step's value, not the first one's."""
+        if getattr(self, "scalars_step_", None) != step:  # a step called outside the loop
+            training.write_step_scalars(self, step)
+        return self.step_scalars_[name]
 
     def modules_(self) -> dict[str, nn.Module]:
         raise NotImplementedError
@@ -427,6 +449,8 @@ def can_batch_seeds(estimators: Sequence[Any]) -> bool:
     parameters differ only in :data:`PER_SEED_PARAMS`."""
     if len(estimators) < 2 or not all(getattr(e, "batchable", False) for e in estimators):
         return False
+    if any(getattr(e, "cuda_graph", False) for e in estimators):
+        return False  # a seed batch swaps the seeds' random states on the host between draws: no graph holds that
     if any(type(e).fit_networks is not NeuralClusterer.fit_networks for e in estimators):
         return False  # a method with steps around the loop (SIMI-ClusterGAN's phase 1) trains one seed at a time
     if len({type(e) for e in estimators}) > 1:
@@ -454,7 +478,7 @@ def fit_seeds(estimators: Sequence[NeuralClusterer], X: Any, eval_set: tuple[Any
     """
     if not can_batch_seeds(estimators):
         raise UserInputError("fit_seeds needs two or more estimators of one batchable method whose parameters "
-                             f"differ only in {', '.join(PER_SEED_PARAMS)}")
+                             f"differ only in {', '.join(PER_SEED_PARAMS)}, without cuda_graph")
     lead = estimators[0]
     sampler = lead.fits_sampler and callable(X) and not isinstance(X, (torch.Tensor, np.ndarray))
     X = X if sampler else lead.fit_inputs(X)

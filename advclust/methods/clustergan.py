@@ -81,6 +81,7 @@ class ClusterGAN(NeuralClusterer):
 
     network_family = "clustergan"
     batchable = True
+    graph_capturable = True
 
     # The prior of z_M and the losses SIMI-ClusterGAN adds; ClusterGAN has none of them.
     prior = "uniform"
@@ -315,7 +316,7 @@ class SIMIClusterGAN(ClusterGAN):
             lr=self.prior_lr, n_iterations=self.prior_iterations, batch_size=self.prior_batch_size, seed=self.seed,
             device=self.device, log_every=min(self.log_every, self.prior_iterations), progress=self.progress,
             checkpoint_dir=str(Path(self.checkpoint_dir) / "prior") if self.checkpoint_dir else None,
-            checkpoint_every=self.checkpoint_every)
+            checkpoint_every=self.checkpoint_every, precision=self.precision, cuda_graph=self.cuda_graph)
 
     def fit(self, X: Any, y: Any = None, eval_set: tuple[Any, Any] | None = None,
             callbacks: Sequence[Callable] = (), prior: IMSAT | None = None) -> SIMIClusterGAN:

@@ -109,6 +109,7 @@ class DualAAE(NeuralClusterer):
 
     network_family = "dual-aae"
     batchable = True
+    graph_capturable = True
     batch_seeds_on_cpu = False  # slower batched on a CPU: results/bench/cpu_2core_2026-12-05_seed_batching.json
 
     def validate_params(self) -> None:

@@ -103,6 +103,7 @@ class IMSAT(NeuralClusterer):
 
     network_family = "imsat"
     batchable = True
+    graph_capturable = True
 
     def validate_params(self) -> None:
         super().validate_params()

@@ -64,6 +64,7 @@ class PFCA(NeuralClusterer):
     network_family = "pfca"
     fits_sampler = True
     batchable = True
+    graph_capturable = True
 
     def validate_params(self) -> None:
         super().validate_params()
@@ -111,6 +112,9 @@ class PFCA(NeuralClusterer):
         """The trade-off weight eta at ``step`` (PFCA Eq. 8)."""
         return losses.staircase(self.eta0, self.eta_gamma, self.eta_tau, step)
 
+    def step_scalars(self, step: int) -> dict[str, float]:
+        return {"eta": self.eta_at(step)}
+
     def sample_codes(self, n: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Cluster ids y ~ p(y), their one-hot codes, and noise z ~ N(0, I): ``n`` of each per seed."""
         device = self.device_
@@ -147,7 +151,7 @@ class PFCA(NeuralClusterer):
             self.optimizer_c_.step()
         fake_accuracy = seeds.mean((logits.detach().argmax(1) == fake_ids).float())
 
-        eta = self.eta_at(step)
+        eta = self.step_scalar("eta", step)
         nets.set_requires_grad(self.critic_, False)
         nets.set_requires_grad(self.classifier_, False)
         ids, onehot, noise = self.sample_codes(n)
@@ -167,7 +171,7 @@ class PFCA(NeuralClusterer):
             "fake_accuracy": fake_accuracy,
             "entropy_bound": entropy_term.detach(),
             "generator_loss": generator_loss.detach(),
-            "eta": torch.full((), eta, device=self.device_),  # a fill, not a host-to-device copy
+            "eta": eta.clone(),
         }
 
     # -- evaluation ----------------------------------------------------------
