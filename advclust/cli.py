@@ -155,7 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "record's name then says so by its hash)")
     run.add_argument("--out", help="folder for the JSON run records (e.g. results/)")
     run.add_argument("--status", action="store_true",
-                     help="list the runs (pending, running, died, done, diverged), of METHOD and DATASET if given")
+                     help="list the runs (pending, running, died, abandoned, done, diverged), of METHOD and DATASET if "
+                          "given")
     run.set_defaults(func=cmd_run)
 
     book = sub.add_parser("book", help="execute the chapters with a profile and build the HTML book")

@@ -8,7 +8,8 @@ the work tree, kept across sessions on one machine.
 
 A status is ``pending`` (queued by a process), ``running`` (with its pid and host), ``done`` (with its
 record), or ``diverged`` (with the step and the loss). A ``running`` run whose process is gone from this
-host reads as ``died``: rerun its command to resume it.
+host reads as ``died``: rerun its command to resume it. A ``pending`` one whose process is gone (stopped
+before it reached that seed) reads as ``abandoned``: rerun its command to start it.
 """
 
 from __future__ import annotations
@@ -72,11 +73,12 @@ def _read(folder: str | os.PathLike) -> dict[str, Any] | None:
 
 
 def read_status(folder: str | os.PathLike) -> dict[str, Any] | None:
-    """The status of the run in ``folder`` (None when it has none), ``running`` read as ``died`` where its
-    process is gone from this host."""
+    """The status of the run in ``folder`` (None when it has none), ``running`` read as ``died`` and ``pending``
+    as ``abandoned`` where its process is gone from this host."""
     status = _read(folder)
-    if status and status.get("state") == "running" and _alive(status) is False:
-        status["state"] = "died"
+    gone = {"running": "died", "pending": "abandoned"}
+    if status and status.get("state") in gone and _alive(status) is False:
+        status["state"] = gone[status["state"]]
     return status
 
 

@@ -96,18 +96,19 @@ def test_a_checkpoint_of_another_dataset_is_refused(tmp_path):
         runner.run("pfca", data.Dataset("fashion-mnist", inputs, labels, 3, "test"), params)
 
 
-def test_status_tells_pending_running_died_and_done_apart(tmp_path):
+def test_status_tells_pending_running_died_abandoned_and_done_apart(tmp_path):
     fields = dict(method="pfca", dataset="gaussians8", profile="quick", total=10)
-    for run_id, seed in (("a", 0), ("b", 1), ("c", 2), ("d", 3)):
+    for run_id, seed in (("a", 0), ("b", 1), ("c", 2), ("d", 3), ("e", 4)):
         runs.claim(tmp_path, run_id, seed=seed, **fields)
     runs.write_status(tmp_path / "b", state="running", step=4)
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     runs.write_status(tmp_path / "c", state="running", step=6)
-    status_c = json.loads((tmp_path / "c" / runs.STATUS_NAME).read_text())
-    (tmp_path / "c" / runs.STATUS_NAME).write_text(json.dumps({**status_c, "pid": int(gone.stdout)}))
+    for run_id in ("c", "e"):  # their process is gone: c while running, e before it reached that seed
+        status = json.loads((tmp_path / run_id / runs.STATUS_NAME).read_text())
+        (tmp_path / run_id / runs.STATUS_NAME).write_text(json.dumps({**status, "pid": int(gone.stdout)}))
     runs.write_status(tmp_path / "d", state="done", step=10, record="r.json")
     states = {s["run_id"]: s["state"] for s in runs.statuses(tmp_path)}
-    assert states == {"a": "pending", "b": "running", "c": "died", "d": "done"}
+    assert states == {"a": "pending", "b": "running", "c": "died", "d": "done", "e": "abandoned"}
     table = runs.status_table(runs.statuses(tmp_path, method="pfca"))
     assert table.split("\n")[0].split() == ["run", "id", "method", "dataset", "profile", "seed", "state", "step",
                                             "updated"]
