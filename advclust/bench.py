@@ -516,21 +516,19 @@ def precision(repeats: int = 3, iterations: int | None = None, seed_count: int |
     return results
 
 
-#: The methods :func:`cuda_graph` measures: those whose step can be captured (``graph_capturable``).
-CUDA_GRAPH_METHODS = ("pfca", "imsat", "clustergan", "dual-aae")
-
-
 def cuda_graph(repeats: int = 3, iterations: int = 200,
-               methods_measured: tuple[str, ...] = CUDA_GRAPH_METHODS) -> dict[str, Any]:
+               methods_measured: tuple[str, ...] | None = None) -> dict[str, Any]:
     """Training steps per second of one seed with its step captured as a CUDA graph (``cuda_graph``) against
-    the eager step, at the settings of :func:`seed_batching`, on the training loop's clock (which includes the
-    3 eager warm-up steps and the capture). ``ratio`` is ``graphed / eager``. Needs CUDA: on a CPU it says so
-    and measures nothing."""
-    from advclust import system
+    the eager step, at the settings of :func:`seed_batching` (default: its methods that can capture), on the
+    training loop's clock (which includes the 3 eager warm-up steps and the capture). ``ratio`` is
+    ``graphed / eager``. Needs CUDA: on a CPU it says so and measures nothing."""
+    from advclust import methods, system
 
     device = system.resolve_device("auto")
     if device.type != "cuda":
         return {"device": str(device), "skipped": "CUDA graphs need a CUDA device"}
+    if methods_measured is None:
+        methods_measured = tuple(m for m in SEED_BATCHING_METHODS if methods.get(m).graph_capturable)
     inputs, source = _mnist_or_noise(10000)
     inputs = (inputs + 1) / 2
     results: dict[str, Any] = {"device": str(device), "iterations": iterations, "data": source, "methods": {}}
