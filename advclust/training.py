@@ -167,7 +167,7 @@ class CapturedStep:
                 outputs = _run_step(self.model, self.batches, step)
             torch.cuda.current_stream().wait_stream(side)
         else:
-            write_step_scalars(self.model, step)
+            write_step_scalars(self.model, step)  # outside the graph: a fill captured in it would replay one value
             if self.graph is None:
                 self.graph = torch.cuda.CUDAGraph()
                 with torch.cuda.graph(self.graph), step_precision(self.model):
