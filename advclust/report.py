@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -41,6 +42,16 @@ def committed_like(results: runner.Results | Sequence[dict[str, Any]], directory
 
 #: Short names of the papers, as the book cites them.
 PAPER_NAMES = {"dcan": "DCAN", "pfca": "PFCA", "dual-aae": "Dual-AAE", "simi-clustergan": "SIMI-ClusterGAN"}
+
+
+def benchmark(name: str, machine: str = "cpu", directory: str = "results/bench") -> dict[str, Any] | None:
+    """The newest committed record of ``advclust bench NAME`` on ``machine`` (``{machine}_*_{name}.json``, ``-`` in
+    the name written ``_``, the date in the file name), or None where none is committed."""
+    files = sorted(Path(directory).glob(f"{machine}_*_{name.replace('-', '_')}.json"))
+    if not files:
+        return None
+    record = json.loads(files[-1].read_text())
+    return {**record, "file": str(files[-1])}
 
 
 def cell(values: Sequence[float], quoted: bool = False) -> str:

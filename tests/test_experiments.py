@@ -241,6 +241,19 @@ def test_committed_sentences_say_whether_the_last_evaluations_still_rise():
     assert lines[1].endswith("0.300, 0.600, 0.500, 0.600: not rising.")
 
 
+def test_benchmark_reads_the_newest_committed_record_of_one_machine(tmp_path):
+    import json
+
+    for name, rate in (("cpu_2core_2026-12-01_simi_mnist", 1.0), ("cpu_2core_2026-12-06_simi_mnist", 2.0),
+                       ("gpu_h200_2026-12-09_simi_mnist", 9.0), ("cpu_2core_2026-12-07_imsat_mnist", 5.0)):
+        (tmp_path / f"{name}.json").write_text(json.dumps({"results": {"rate": rate}}))
+    record = report.benchmark("simi-mnist", directory=tmp_path)
+    assert record["results"]["rate"] == 2.0
+    assert record["file"].endswith("cpu_2core_2026-12-06_simi_mnist.json")
+    assert report.benchmark("simi-mnist", machine="gpu", directory=tmp_path)["results"]["rate"] == 9.0
+    assert report.benchmark("dcan-mnist", directory=tmp_path) is None
+
+
 def test_reaching_sentences_say_where_each_line_passes_a_baseline():
     def record(seed, profile, accs, n_iterations=300):
         curve = [{"step": 100 * (i + 1), "acc": acc, "seconds": 60.0 * (i + 1)} for i, acc in enumerate(accs)]
