@@ -223,10 +223,10 @@ def committed_sentences(records: Sequence[dict[str, Any]], metric: str = "acc", 
     return "\n".join(lines)
 
 
-def committed_command(method: str, dataset: str, profile: str = "paper", out: str = "results") -> str:
+def committed_command(method: str, dataset: str, profile: str = "paper", out: str = "results", seeds: int = 10) -> str:
     """The sentence a chapter shows when no record of a longer profile is committed yet."""
     return (f"No {profile}-profile {runner.DISPLAY_NAMES.get(method, method)} record on {dataset} is committed yet: "
-            f"run `advclust run {method} {dataset} --profile {profile} --seeds 10 --out {out}/{dataset}` "
+            f"run `advclust run {method} {dataset} --profile {profile} --seeds {seeds} --out {out}/{dataset}` "
             "(or this notebook at that profile) and commit the records.")
 
 

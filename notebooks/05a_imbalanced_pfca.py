@@ -98,7 +98,9 @@ display(Markdown(
 # ## USPS700 beside PFCA Table V
 #
 # Each run's ACC with the paper's median as a red bar; with several runs,
-# the standard deviation over runs (PFCA Fig. 5b).
+# the standard deviation over runs (PFCA Fig. 5b). Under it, the committed
+# records of the long profile (`params/long.yaml`: chapter 2a's MNIST
+# settings, nothing tuned for USPS), each with its last evaluations.
 
 # %% tags=["hide-input"]
 usps700 = results.where(dataset="usps700")
@@ -109,6 +111,9 @@ if usps700.records:
     if len(seeds) > 1:
         plots.stability_bars({"usps700": usps700.records}, title="PFCA on USPS700, std over runs (Fig. 5b)")
         plt.show()
+longer = report.committed("pfca", "usps700")
+display(Markdown(report.committed_sentences(longer) if longer
+                 else report.committed_command("pfca", "usps700", profile="long", seeds=3)))
 
 # %% [markdown]
 # ## Training, and samples of the first run on each variant's extremes

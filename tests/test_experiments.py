@@ -241,6 +241,13 @@ def test_committed_sentences_say_whether_the_last_evaluations_still_rise():
     assert lines[1].endswith("0.300, 0.600, 0.500, 0.600: not rising.")
 
 
+def test_committed_command_names_the_profile_seeds_and_folder_to_run():
+    line = report.committed_command("pfca", "usps700", profile="long", seeds=3)
+    assert line.startswith("No long-profile PFCA record on usps700 is committed yet")
+    assert "`advclust run pfca usps700 --profile long --seeds 3 --out results/usps700`" in line
+    assert "--seeds 10 " in report.committed_command("pfca", "mnist")
+
+
 def test_benchmark_reads_the_newest_committed_record_of_one_machine(tmp_path):
     import json
 
