@@ -181,11 +181,13 @@ if long_records:
     display(Markdown(report.committed_sentences(long_records)))
 simi_bench = report.benchmark("simi-mnist")  # why the long profile trains MLPs: the conv networks' rate on this CPU
 if long_records and simi_bench and "networks" in simi_bench["results"]["simi-mnist"]:
-    conv, mlp = (simi_bench["results"]["simi-mnist"]["networks"][k] for k in ("conv", "mlp_256_256"))
+    networks = simi_bench["results"]["simi-mnist"]["networks"]
+    conv, (mlp_label, mlp) = networks["conv"], next((k, v) for k, v in networks.items() if k != "conv")
     display(Markdown(
         f"Why the long records train MLPs (`advclust bench simi-mnist`, `{simi_bench['file']}`, one CPU thread): "
         f"phase 2 runs {conv['phase2_iterations_per_second']['median']:.2f} generator steps per second with the "
-        f"paper's conv networks and {mlp['phase2_iterations_per_second']['median']:.1f} with the MLPs 256-256, so "
+        f"paper's conv networks and {mlp['phase2_iterations_per_second']['median']:.1f} with the MLPs "
+        f"{mlp_label.removeprefix('mlp_').replace('_', '-')}, so "
         f"the paper's 37 500 steps take {conv['projected_paper_phase2_hours']:.0f} h per seed against "
         f"{mlp['projected_paper_phase2_hours']:.1f} h. The numbers SIMI-ClusterGAN Table II prints for ClusterGAN "
         "and SIMI-ClusterGAN come from the conv networks; where the long records fall short of them, the networks "
