@@ -200,10 +200,15 @@ def _died(folder: Path | None, error: BaseException) -> None:
 
 def _wall_seconds(estimator: Any, wall: float) -> float:
     """This session's ``wall`` seconds plus, for a resumed run, the loop seconds its history had logged by the step
-    it resumed from: the run's time over all its sessions (less earlier sessions' setup and unlogged last steps)."""
-    start = getattr(estimator, "resumed_from_", 0)
-    logged = [row["seconds"] for row in getattr(estimator, "history_records_", None) or [] if row["step"] <= start]
-    return wall + (logged[-1] if logged else 0.0)
+    it resumed from: the run's time over all its sessions (less earlier sessions' setup and unlogged last steps).
+    The same goes for each earlier phase the run trained itself (``own_phases_``, as SIMI-ClusterGAN's P_phi): a
+    phase that finished in an earlier session resumes at its last step and adds all its logged seconds."""
+    def earlier_sessions(model: Any) -> float:
+        start = getattr(model, "resumed_from_", 0)
+        logged = [row["seconds"] for row in getattr(model, "history_records_", None) or [] if row["step"] <= start]
+        return logged[-1] if logged else 0.0
+    phases = [estimator, *getattr(estimator, "own_phases_", ())]
+    return wall + sum(earlier_sessions(phase) for phase in phases)
 
 
 def _diverged(estimator: Any, header: dict[str, Any], error: TrainingDiverged, wall: float, commit: str | None,

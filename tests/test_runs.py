@@ -11,6 +11,7 @@ import torch
 
 from advclust import data, runner, runs
 from advclust.errors import UserInputError
+from advclust.methods import IMSAT
 
 TINY = dict(n_iterations=12, hidden=[8, 8, 8], noise_dim=0, n_critic=1, batch_size=32, log_every=2, eval_every=4,
             progress=False)
@@ -40,6 +41,35 @@ def test_an_interrupted_run_resumes_to_the_record_of_an_uninterrupted_one(tmp_pa
     (done,) = runs.statuses(tmp_path)
     assert done["state"] == "done" and done["run_id"] + ".json" == runner.record_filename(resumed)
     assert json.loads(open(done["record"]).read())["metrics"] == straight["metrics"]
+
+
+def test_a_resumed_simi_clustergan_run_counts_the_phase_1_of_its_earlier_session(tmp_path, monkeypatch):
+    """Phase 1 (P_phi) finished in the first session: the second loads it at its last step, and the record's
+    wall time still counts its seconds."""
+    params = dict(architecture="mlp", hidden=(16, 16), noise_dim=4, n_iterations=6, batch_size=32, log_every=2,
+                  eval_every=2, kmeans_n_init=1, progress=False, prior_hidden=(16, 16), prior_iterations=4,
+                  prior_batch_size=64, prior_radius_neighbour=3)
+    train_step = IMSAT.train_step
+
+    def slow_step(self, *args, **kwargs):  # a phase 1 long enough to tell apart from the second session's time
+        time.sleep(0.5)
+        return train_step(self, *args, **kwargs)
+
+    def stop_at_2(model, step):
+        if step == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(IMSAT, "train_step", slow_step)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run_many("simi-clustergan", "digits", params, seeds=[0], runs_root=tmp_path, callbacks=[stop_at_2],
+                        batch_seeds=False)
+    def no_step(self, *args, **kwargs):
+        raise AssertionError("phase 1 trained again")
+
+    monkeypatch.setattr(IMSAT, "train_step", no_step)
+    resumed = runner.run_many("simi-clustergan", "digits", params, seeds=[0], runs_root=tmp_path, batch_seeds=False)[0]
+    assert resumed["resumed_from_step"] == 2
+    assert resumed["wall_seconds"] > 2.0 + resumed["curve"][0]["seconds"]  # phase 1's 4 slow steps, then phase 2
 
 
 @pytest.mark.parametrize("batch_seeds", [True, False])

@@ -340,6 +340,7 @@ class SIMIClusterGAN(ClusterGAN):
         given = {id(e): options["prior"] for e, options in zip(estimators, fit_options)
                  if options.get("prior") is not None}
         for model in estimators:
+            model.own_phases_ = []  # phases this run trains itself (their earlier sessions count in its wall time)
             if id(model) in given:
                 model.prior_model_ = model.checked_prior(given[id(model)], X)
         learning = [model for model in estimators if id(model) not in given]
@@ -353,6 +354,7 @@ class SIMIClusterGAN(ClusterGAN):
             if getattr(prior, "diverged_", None) is not None:
                 raise prior.diverged_
             model.prior_model_ = prior
+            model.own_phases_ = [prior]
 
     def checked_prior(self, prior: IMSAT, X: torch.Tensor) -> IMSAT:
         """``prior`` if it is a fitted IMSAT of these clusters on inputs shaped as ``X``'s; else a clear error."""
