@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import statistics
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -210,16 +211,22 @@ def curve_trend(record: dict[str, Any], metric: str = "acc", last: int = 4) -> s
 
 def committed_sentences(records: Sequence[dict[str, Any]], metric: str = "acc", last: int = 4) -> str:
     """One Markdown line per committed record: its final ``metric``, budget, hours and device, its last ``last``
-    evaluations and their :func:`curve_trend`."""
+    evaluations and their :func:`curve_trend`; after the seeds of one setting, where there are several, their
+    median."""
     lines = []
-    for record in [r for _, group in configurations(records) for r in group]:  # the seeds of one setting together
-        values = last_evaluations(record, metric, last)
-        name = runner.DISPLAY_NAMES.get(record["method"], record["method"])
-        lines.append(
-            f"- Committed {record['profile']} record, {name} on {record['dataset']}, seed {record['seed']}: "
-            f"{metric.upper()} {record['metrics'][metric]:.3f} after {record['params']['n_iterations']} generator "
-            f"steps ({record['wall_seconds'] / 3600:.1f} h, {device_label(record['device'])}); its last evaluations read "
-            f"{', '.join(f'{v:.3f}' for v in values)}: {curve_trend(record, metric, last)}.")
+    for _, group in configurations(records):  # the seeds of one setting together
+        for record in group:
+            values = last_evaluations(record, metric, last)
+            name = runner.DISPLAY_NAMES.get(record["method"], record["method"])
+            lines.append(
+                f"- Committed {record['profile']} record, {name} on {record['dataset']}, seed {record['seed']}: "
+                f"{metric.upper()} {record['metrics'][metric]:.3f} after {record['params']['n_iterations']} "
+                f"generator steps ({record['wall_seconds'] / 3600:.1f} h, {device_label(record['device'])}); its "
+                f"last evaluations read {', '.join(f'{v:.3f}' for v in values)}: {curve_trend(record, metric, last)}.")
+        finals = sorted(r["metrics"][metric] for r in group if metric in r.get("metrics", {}))
+        if len(finals) > 1:
+            lines.append(f"- Median of these {len(finals)} seeds: {metric.upper()} {statistics.median(finals):.3f} "
+                         f"(from {finals[0]:.3f} to {finals[-1]:.3f}).")
     return "\n".join(lines)
 
 

@@ -103,7 +103,8 @@ def test_metric_against_compute_draws_each_configuration_of_a_profile_apart():
     labels = fig.axes[0].get_legend_handles_labels()[1]
     assert labels == ["PFCA · long, CPU, 1 thread (n_iterations 1)", "PFCA · long, CPU, 1 thread (n_iterations 3)"]
     sentences = report.committed_sentences([record(0, 1), later, record(1, 1)]).splitlines()
-    assert [line.split(": ACC")[0][-6:] for line in sentences] == ["seed 0", "seed 1", "seed 0"]  # one setting at a time
+    assert [line.split(": ACC")[0][-6:] for line in sentences] == ["seed 0", "seed 1", " seeds", "seed 0"]  # one setting at a time
+    assert sentences[2] == "- Median of these 2 seeds: ACC 0.500 (from 0.500 to 0.500)."  # one seed alone has none
 
 
 def test_the_epoch_axis_counts_each_records_own_training_set():
@@ -239,6 +240,9 @@ def test_committed_sentences_say_whether_the_last_evaluations_still_rise():
                         "(1.0 h, CPU, 1 thread); its last evaluations read 0.400, 0.500, 0.600, 0.700: "
                         "still rising.")
     assert lines[1].endswith("0.300, 0.600, 0.500, 0.600: not rising.")
+    assert len(lines) == 2  # two settings (5000 and 4000 steps), one seed each: no median
+    again = report.committed_sentences([rising, record([0.3, 0.4, 0.5, 0.6, 0.6]), record([0.5] * 5)]).splitlines()
+    assert again[3] == "- Median of these 3 seeds: ACC 0.600 (from 0.500 to 0.700)."
 
 
 def test_committed_command_names_the_profile_seeds_and_folder_to_run():
