@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import statistics
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from advclust import reference, runner
@@ -197,32 +199,58 @@ def curve_summary(records: Sequence[dict[str, Any]], label_of: Callable[[dict[st
     return pd.DataFrame(rows)
 
 
+#: :func:`curve_trend` reads the line through this many last evaluations (about the second half of a long record's
+#: curve), and calls a gain below one point of ACC over them converged.
+TREND_WINDOW, TREND_MIN_GAIN = 8, 0.01
+
+
 def last_evaluations(record: dict[str, Any], metric: str = "acc", last: int = 4) -> list[float]:
     """The last ``last`` values of ``metric`` in a record's evaluation curve."""
     return [row[metric] for row in record["curve"] if metric in row][-last:]
 
 
-def curve_trend(record: dict[str, Any], metric: str = "acc", last: int = 4) -> str:
-    """'still rising' when the last ``last`` evaluations of ``metric`` in a record's curve rise step by step,
-    else 'not rising': how a chapter says whether a committed run had converged."""
-    values = last_evaluations(record, metric, last)
-    return "still rising" if len(values) > 1 and values == sorted(values) and values[-1] > values[0] else "not rising"
+def curve_gain(record: dict[str, Any], metric: str = "acc", window: int = TREND_WINDOW) -> tuple[float, float]:
+    """The least-squares line through the last ``window`` evaluations of ``metric`` in a record's curve: what it
+    gains from the first of them to the last, and its slope over the slope's standard error (inf for a rise on an
+    exact line, nan for fewer than 3 evaluations)."""
+    values = np.asarray(last_evaluations(record, metric, window), dtype=float)
+    if len(values) < 3:
+        return float("nan"), float("nan")
+    steps = np.arange(len(values))
+    slope, intercept = np.polyfit(steps, values, 1)
+    residual = values - (slope * steps + intercept)
+    error = np.sqrt((residual ** 2).sum() / (len(values) - 2) / ((steps - steps.mean()) ** 2).sum())
+    exact = error <= 1e-12  # an exact line, up to float residue
+    ratio = math.copysign(math.inf, slope) if exact and slope else 0.0 if exact else slope / error
+    return float(slope * (len(values) - 1)), float(ratio)
+
+
+def curve_trend(record: dict[str, Any], metric: str = "acc", window: int = TREND_WINDOW,
+                min_gain: float = TREND_MIN_GAIN) -> str:
+    """'still rising' when the least-squares line through the last ``window`` evaluations of ``metric`` gains at
+    least ``min_gain`` and its slope is at least twice its standard error (a rise the curve's own noise does not
+    explain), else 'not rising': how a chapter says whether a committed run had converged."""
+    gain, ratio = curve_gain(record, metric, window)
+    return "still rising" if gain >= min_gain and ratio >= 2 else "not rising"
 
 
 def committed_sentences(records: Sequence[dict[str, Any]], metric: str = "acc", last: int = 4) -> str:
     """One Markdown line per committed record: its final ``metric``, budget, hours and device, its last ``last``
-    evaluations and their :func:`curve_trend`; after the seeds of one setting, where there are several, their
+    evaluations, and its :func:`curve_gain` and :func:`curve_trend`; after the seeds of one setting, where there are several, their
     median."""
     lines = []
     for _, group in configurations(records):  # the seeds of one setting together
         for record in group:
             values = last_evaluations(record, metric, last)
             name = runner.DISPLAY_NAMES.get(record["method"], record["method"])
+            gain, _ = curve_gain(record, metric)
+            trend = (f"; the line through its last {len(last_evaluations(record, metric, TREND_WINDOW))} gains {gain:+.3f}: "
+                     f"{curve_trend(record, metric)}" if not math.isnan(gain) else "")
             lines.append(
                 f"- Committed {record['profile']} record, {name} on {record['dataset']}, seed {record['seed']}: "
                 f"{metric.upper()} {record['metrics'][metric]:.3f} after {record['params']['n_iterations']} "
                 f"generator steps ({record['wall_seconds'] / 3600:.1f} h, {device_label(record['device'])}); its "
-                f"last evaluations read {', '.join(f'{v:.3f}' for v in values)}: {curve_trend(record, metric, last)}.")
+                f"last evaluations read {', '.join(f'{v:.3f}' for v in values)}{trend}.")
         finals = sorted(r["metrics"][metric] for r in group if metric in r.get("metrics", {}))
         if len(finals) > 1:
             lines.append(f"- Median of these {len(finals)} seeds: {metric.upper()} {statistics.median(finals):.3f} "

@@ -332,9 +332,10 @@ if probes:
     reached = {probe_label(r): max((row["acc"] for row in r["curve"] if row["seconds"] <= common), default=float("nan"))
                for r in probes}
     display(Markdown(f"Best test ACC within the first {common / 60:.0f} minutes of training (the time every probe "
-                     "ran): " + "; ".join(f"{label}: {acc:.3f}" for label, acc in reached.items()) + ". Over their "
-                     "last four evaluations: " + "; ".join(f"{probe_label(r)}: {report.curve_trend(r)}"
-                                                           for r in probes) + "."))
+                     "ran): " + "; ".join(f"{label}: {acc:.3f}" for label, acc in reached.items()) + ". The line "
+                     f"through their last evaluations (up to {report.TREND_WINDOW}): "
+                     + "; ".join(f"{probe_label(r)}: gains {report.curve_gain(r)[0]:+.3f}, {report.curve_trend(r)}"
+                                 for r in probes) + "."))
     display(Markdown(report.versus_baseline(probes, "mnist", variant_of=probe_label)))
 else:
     display(Markdown("No probe records are committed under `results/dualaae-mnist-probes/`."))

@@ -1,5 +1,7 @@
 """The experiment API: runner.fit_experiments -> records complete when made -> report.compare / plots."""
 
+import math
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -231,15 +233,23 @@ def test_committed_sentences_say_whether_the_last_evaluations_still_rise():
                 "curve": [{"step": 1000 * (i + 1), "acc": a} for i, a in enumerate(accs)],
                 "metrics": {"acc": accs[-1]}, "params": {"n_iterations": 1000 * len(accs)}, "wall_seconds": 3600}
 
-    rising, flat = record([0.3, 0.4, 0.5, 0.6, 0.7]), record([0.3, 0.6, 0.5, 0.6])
+    rising = record([0.3, 0.4, 0.5, 0.6, 0.7])
+    assert report.curve_gain(rising) == (pytest.approx(0.4), math.inf)  # an exact line
     assert report.curve_trend(rising) == "still rising"
-    assert report.curve_trend(flat) == "not rising"
-    assert report.curve_trend(record([0.5])) == "not rising"
-    lines = report.committed_sentences([rising, flat]).splitlines()
+    # a dip does not hide a rise: the line through the last 8 of a slow, noisy climb
+    dipping = record([0.60, 0.62, 0.61, 0.64, 0.66, 0.65, 0.68, 0.70, 0.69, 0.71])
+    assert report.curve_trend(dipping) == "still rising"
+    assert report.curve_trend(dipping, window=4) == "not rising"  # 0.68, 0.70, 0.69, 0.71: within their noise
+    noisy = record([0.45, 0.60, 0.44, 0.56, 0.50, 0.58, 0.47, 0.59])  # spread far wider than its drift
+    assert report.curve_gain(noisy)[0] > 0.01 and report.curve_trend(noisy) == "not rising"
+    settled = record([0.975, 0.977, 0.979, 0.980, 0.981, 0.981, 0.982, 0.982])  # steady, but under a point
+    assert report.curve_trend(settled) == "not rising"
+    assert report.curve_trend(record([0.5, 0.6])) == "not rising"  # too few evaluations to tell
+    lines = report.committed_sentences([rising, record([0.3, 0.6, 0.5, 0.6])]).splitlines()
     assert lines[0] == ("- Committed long record, PFCA on mnist, seed 0: ACC 0.700 after 5000 generator steps "
-                        "(1.0 h, CPU, 1 thread); its last evaluations read 0.400, 0.500, 0.600, 0.700: "
-                        "still rising.")
-    assert lines[1].endswith("0.300, 0.600, 0.500, 0.600: not rising.")
+                        "(1.0 h, CPU, 1 thread); its last evaluations read 0.400, 0.500, 0.600, 0.700; the line "
+                        "through its last 5 gains +0.400: still rising.")
+    assert lines[1].endswith("0.300, 0.600, 0.500, 0.600; the line through its last 4 gains +0.240: not rising.")
     assert len(lines) == 2  # two settings (5000 and 4000 steps), one seed each: no median
     again = report.committed_sentences([rising, record([0.3, 0.4, 0.5, 0.6, 0.6]), record([0.5] * 5)]).splitlines()
     assert again[3] == "- Median of these 3 seeds: ACC 0.600 (from 0.500 to 0.700)."
