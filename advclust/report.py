@@ -236,16 +236,17 @@ def curve_trend(record: dict[str, Any], metric: str = "acc", window: int = TREND
 
 def committed_sentences(records: Sequence[dict[str, Any]], metric: str = "acc", last: int = 4) -> str:
     """One Markdown line per committed record: its final ``metric``, budget, hours and device, its last ``last``
-    evaluations, and its :func:`curve_gain` and :func:`curve_trend`; after the seeds of one setting, where there are several, their
-    median."""
+    evaluations, and its :func:`curve_gain` and :func:`curve_trend`; after the seeds of one setting, where there are
+    several, their median."""
     lines = []
     for _, group in configurations(records):  # the seeds of one setting together
         for record in group:
             values = last_evaluations(record, metric, last)
             name = runner.DISPLAY_NAMES.get(record["method"], record["method"])
             gain, _ = curve_gain(record, metric)
-            trend = (f"; the line through its last {len(last_evaluations(record, metric, TREND_WINDOW))} gains {gain:+.3f}: "
-                     f"{curve_trend(record, metric)}" if not math.isnan(gain) else "")
+            window = len(last_evaluations(record, metric, TREND_WINDOW))
+            trend = (f"; the line through its last {window} gains {gain:+.3f}: {curve_trend(record, metric)}"
+                     if not math.isnan(gain) else "")
             lines.append(
                 f"- Committed {record['profile']} record, {name} on {record['dataset']}, seed {record['seed']}: "
                 f"{metric.upper()} {record['metrics'][metric]:.3f} after {record['params']['n_iterations']} "
