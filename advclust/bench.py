@@ -309,6 +309,40 @@ def dualaae_mnist(repeats: int = 3, iterations: int | None = None) -> dict[str, 
 
 
 
+def whole_map_conv(repeats: int = 3, iterations: int = 5, batch_size: int = 100,
+                   channels: tuple[int, int, int, int] = (64, 128, 1024, 128)) -> dict[str, Any]:
+    """Forward-and-backward seconds of Dual-AAE's two whole-map layers at the paper's widths, batch 100: C(c2,7) on the
+    7x7 map and DC(c1,7) from the 1x1 code, as torch's convolutions and as the matrix products they equal
+    (``nets.WholeMapConv2d``, ``nets.WholeMapConvTranspose2d``, what the networks use)."""
+    from advclust import nets, system
+
+    device = system.resolve_device("auto")
+    _, c1, c2, _ = channels
+    cases = {f"conv {c1}->{c2}, 7x7 kernel on a 7x7 map": (torch.nn.Conv2d, nets.WholeMapConv2d, (c1, c2), (c1, 7, 7)),
+             f"transposed conv {c2}->{c1}, 7x7 kernel from a 1x1 map": (
+                 torch.nn.ConvTranspose2d, nets.WholeMapConvTranspose2d, (c2, c1), (c2, 1, 1))}
+    results: dict[str, Any] = {"device": str(device), "threads": torch.get_num_threads(), "batch_size": batch_size,
+                               "iterations": iterations, "layers": {}}
+    for name, (torchs, ours, (n_in, n_out), shape) in cases.items():
+        x = torch.randn(batch_size, *shape, device=device, requires_grad=True)
+        seconds = {}
+        for label, layer_type in (("convolution", torchs), ("product", ours)):
+            layer = layer_type(n_in, n_out, 7, bias=False).to(device)
+
+            def timed(layer: torch.nn.Module = layer) -> float:
+                started = time.perf_counter()
+                for _ in range(iterations):
+                    layer(x).square().sum().backward()
+                _synchronize(device)
+                return (time.perf_counter() - started) / iterations
+
+            timed()  # warm-up
+            seconds[label] = _spread([timed() for _ in range(repeats)])
+        seconds["speedup"] = seconds["convolution"]["median"] / seconds["product"]["median"]
+        results["layers"][name] = seconds
+    return results
+
+
 #: The methods :func:`seed_batching` measures (SIMI-ClusterGAN is IMSAT, then ClusterGAN, both measured).
 SEED_BATCHING_METHODS = ("pfca", "imsat", "clustergan", "dcan", "dual-aae")
 
@@ -564,6 +598,7 @@ BENCHMARKS: dict[str, Callable[..., dict[str, Any]]] = {
     "precision": precision,
     "subnormals": subnormals,
     "cuda-graph": cuda_graph,
+    "whole-map-conv": whole_map_conv,
 }
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from advclust.errors import UserInputError, check_choice
@@ -306,6 +307,39 @@ def normal_init_(module: nn.Module, std: float = 0.02) -> None:
             nn.init.zeros_(layer.bias)
 
 
+def whole_map_conv2d(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+    """``F.conv2d(x, weight, bias)`` where the kernel covers the whole map (stride 1, no padding, 1x1 out), computed
+    as the matrix product it equals: oneDNN computes this shape's weight gradient an order of magnitude slower
+    than the product on some CPUs (``advclust bench whole-map-conv``)."""
+    return F.linear(x.flatten(1), weight.flatten(1), bias)[:, :, None, None]
+
+
+def whole_map_conv_transpose2d(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+    """``F.conv_transpose2d(x, weight, bias)`` on a 1x1 map (stride 1, no padding), as the matrix product it equals."""
+    out = (x.flatten(1) @ weight.flatten(1)).view(len(x), weight.shape[1], *weight.shape[2:])
+    return out if bias is None else out + bias[:, None, None]
+
+
+class WholeMapConv2d(nn.Conv2d):
+    """A ``Conv2d`` (stride 1, no padding) whose kernel covers its whole input map: the same parameters, checkpoints
+    and result, computed by :func:`whole_map_conv2d`; an input of any other size takes ``Conv2d``'s own path."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if tuple(x.shape[-2:]) != self.kernel_size:
+            return super().forward(x)
+        return whole_map_conv2d(x, self.weight, self.bias)
+
+
+class WholeMapConvTranspose2d(nn.ConvTranspose2d):
+    """A ``ConvTranspose2d`` (stride 1, no padding) that grows a 1x1 map to its kernel's size: the same parameters,
+    checkpoints and result, computed by :func:`whole_map_conv_transpose2d`."""
+
+    def forward(self, x: torch.Tensor, output_size: list[int] | None = None) -> torch.Tensor:
+        if tuple(x.shape[-2:]) != (1, 1) or output_size is not None:
+            return super().forward(x, output_size)
+        return whole_map_conv_transpose2d(x, self.weight, self.bias)
+
+
 def conv_encoder_28(channels: Sequence[int] = (64, 128, 1024, 128), slope: float = 0.1) -> nn.Sequential:
     """InfoGAN-style 28x28 encoder trunk (Dual-AAE appendix): C(c0,4,s2)-C(c1,4,s2)-C(c2,7)-C(c3,1) -> c3 features.
 
@@ -315,7 +349,7 @@ def conv_encoder_28(channels: Sequence[int] = (64, 128, 1024, 128), slope: float
     return nn.Sequential(
         nn.Conv2d(1, c0, 4, 2, 1), nn.LeakyReLU(slope),
         nn.Conv2d(c0, c1, 4, 2, 1, bias=False), nn.BatchNorm2d(c1), nn.LeakyReLU(slope),
-        nn.Conv2d(c1, c2, 7, bias=False), nn.BatchNorm2d(c2), nn.LeakyReLU(slope),
+        WholeMapConv2d(c1, c2, 7, bias=False), nn.BatchNorm2d(c2), nn.LeakyReLU(slope),
         nn.Conv2d(c2, c3, 1, bias=False), nn.BatchNorm2d(c3), nn.LeakyReLU(slope),
         nn.Flatten(),
     )
@@ -327,7 +361,7 @@ def conv_decoder_28(code_dim: int, channels: Sequence[int] = (64, 128, 1024, 128
     return nn.Sequential(
         nn.Unflatten(1, (code_dim, 1, 1)),
         nn.ConvTranspose2d(code_dim, c2, 1, bias=False), nn.BatchNorm2d(c2), nn.ReLU(),
-        nn.ConvTranspose2d(c2, c1, 7, bias=False), nn.BatchNorm2d(c1), nn.ReLU(),
+        WholeMapConvTranspose2d(c2, c1, 7, bias=False), nn.BatchNorm2d(c1), nn.ReLU(),
         nn.ConvTranspose2d(c1, c0, 4, 2, 1, bias=False), nn.BatchNorm2d(c0), nn.ReLU(),
         nn.ConvTranspose2d(c0, 1, 4, 2, 1, bias=False), nn.Sigmoid(),
     )

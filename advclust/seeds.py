@@ -32,6 +32,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from advclust import nets
+
 
 class SeedStreams:
     """The torch random states of N seeds; :meth:`draw` makes each seed's rows from its own state."""
@@ -206,6 +208,7 @@ class _SeedConvolution(nn.Module):
             raise NotImplementedError("seed batching supports ungrouped, zero-padded convolutions only")
         self.seeds, self.stride, self.padding, self.dilation = len(layers), first.stride, first.padding, first.dilation
         self.output_padding = getattr(first, "output_padding", None)
+        self.whole_map = isinstance(first, (nets.WholeMapConv2d, nets.WholeMapConvTranspose2d))
         self.weight = _stacked([layer.weight for layer in layers])
         self.bias = _stacked([layer.bias for layer in layers])
 
@@ -231,6 +234,8 @@ class SeedConv2d(_SeedConvolution):
     """N 2-d convolutions; ``weight`` (N, out, in, k, k)."""
 
     def convolve(self, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, groups: int) -> torch.Tensor:
+        if self.whole_map and groups == 1 and x.shape[-2:] == weight.shape[-2:]:
+            return nets.whole_map_conv2d(x, weight, bias)
         return F.conv2d(x, weight, bias, self.stride, self.padding, self.dilation, groups)
 
 
@@ -238,6 +243,8 @@ class SeedConvTranspose2d(_SeedConvolution):
     """N transposed 2-d convolutions; ``weight`` (N, in, out, k, k)."""
 
     def convolve(self, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, groups: int) -> torch.Tensor:
+        if self.whole_map and groups == 1 and x.shape[-2:] == (1, 1):
+            return nets.whole_map_conv_transpose2d(x, weight, bias)
         return F.conv_transpose2d(x, weight, bias, self.stride, self.padding, self.output_padding, groups,
                                   self.dilation)
 

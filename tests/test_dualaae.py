@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from advclust import reference, runner
+from advclust import nets, reference, runner
 from advclust.errors import UnknownChoiceError, UserInputError
 from advclust.methods import DualAAE, get
 from advclust.methods.dualaae import clustering_regularization
@@ -149,6 +149,47 @@ def test_short_run_clusters_separated_blobs_with_k_other_than_ten(blobs):
     # K = 7 on the same data: seven columns, runs and predicts.
     seven = DualAAE(n_clusters=7, n_iterations=5, **TINY_MLP).fit(inputs)
     assert seven.predict_proba(inputs).shape == (200, 7)
+
+
+def test_pretraining_shows_a_progress_bar_unless_progress_is_off(blobs, capsys):
+    inputs, _ = blobs
+    DualAAE(n_clusters=4, n_iterations=1, **dict(TINY_MLP, pretrain_epochs=2, progress=True)).fit(inputs)
+    shown = capsys.readouterr().err
+    assert "DualAAE pretraining, epoch 1/2" in shown and "DualAAE pretraining, epoch 2/2" in shown
+    DualAAE(n_clusters=4, n_iterations=1, **dict(TINY_MLP, pretrain_epochs=2)).fit(inputs)
+    assert "pretraining" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("bias", [True, False], ids=["bias", "no-bias"])
+def test_whole_map_layers_compute_what_torchs_convolutions_compute(bias):
+    torch.manual_seed(0)
+    cases = [(nets.WholeMapConv2d, torch.nn.Conv2d, (4, 3, 7, 7)),
+             (nets.WholeMapConv2d, torch.nn.Conv2d, (4, 3, 9, 9)),  # not the kernel's size: Conv2d's own path
+             (nets.WholeMapConvTranspose2d, torch.nn.ConvTranspose2d, (4, 3, 1, 1)),
+             (nets.WholeMapConvTranspose2d, torch.nn.ConvTranspose2d, (4, 3, 2, 2))]
+    for ours_type, torchs_type, shape in cases:
+        ours, torchs = ours_type(3, 5, 7, bias=bias), torchs_type(3, 5, 7, bias=bias)
+        torchs.load_state_dict(ours.state_dict())
+        x = torch.randn(shape)
+        x_ours, x_torchs = x.clone().requires_grad_(True), x.clone().requires_grad_(True)
+        out_ours, out_torchs = ours(x_ours), torchs(x_torchs)
+        torch.testing.assert_close(out_ours, out_torchs, rtol=1e-5, atol=1e-5)
+        out_ours.square().sum().backward()
+        out_torchs.square().sum().backward()
+        torch.testing.assert_close(x_ours.grad, x_torchs.grad, rtol=1e-5, atol=1e-5)
+        for a, b in zip(ours.parameters(), torchs.parameters()):
+            torch.testing.assert_close(a.grad, b.grad, rtol=1e-5, atol=1e-4)
+
+
+def test_the_conv_networks_take_the_whole_map_product_at_their_7x7_layers(monkeypatch):
+    calls = []
+    for name in ("whole_map_conv2d", "whole_map_conv_transpose2d"):
+        original = getattr(nets, name)
+        monkeypatch.setattr(nets, name, lambda *args, _f=original, _n=name: calls.append(_n) or _f(*args))
+    encoder, decoder = nets.conv_encoder_28((4, 8, 16, 8)), nets.conv_decoder_28(5, (4, 8, 16, 8))
+    assert encoder(torch.rand(2, 1, 28, 28)).shape == (2, 8)
+    assert decoder(torch.rand(2, 5)).shape == (2, 1, 28, 28)
+    assert calls == ["whole_map_conv2d", "whole_map_conv_transpose2d"]
 
 
 def test_same_seed_same_numbers(blobs):

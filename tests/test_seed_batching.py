@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from advclust import runner, seeds
+from advclust import nets, runner, seeds
 from advclust.errors import UserInputError
 from advclust.methods import PFCA, can_batch_seeds, fit_seeds
 
@@ -365,6 +365,25 @@ def test_bench_compares_bf16_autocast_with_float32(one_thread):
     assert result["seed_count"] == 2 and entry["ratio"] == pytest.approx(
         entry["bfloat16"]["median"] / entry["float32"]["median"])
     assert all(entry[p]["median"] > 0 for p in ("float32", "bfloat16"))
+
+
+@pytest.mark.parametrize("kind, shape", [("whole_map_conv2d", (6, 6)), ("whole_map_conv_transpose2d", (1, 1))])
+def test_seed_batched_whole_map_layers_take_the_product_and_compute_each_seeds_own(kind, shape, monkeypatch):
+    calls = []
+    original = getattr(nets, kind)
+    monkeypatch.setattr(nets, kind, lambda *args: calls.append(kind) or original(*args))
+    torch.manual_seed(0)
+    layer_type = nets.WholeMapConv2d if kind == "whole_map_conv2d" else nets.WholeMapConvTranspose2d
+    layers = [layer_type(2, 3, 6) for _ in range(3)]
+    stacked = seeds.stack_modules(layers)
+    x = torch.randn(3 * 4, 2, *shape)
+    expected = torch.cat([nn.functional.conv2d(block, layer.weight, layer.bias) if kind == "whole_map_conv2d"
+                          else nn.functional.conv_transpose2d(block, layer.weight, layer.bias)
+                          for layer, block in zip(layers, x.split(4))])
+    calls.clear()
+    torch.testing.assert_close(stacked.per_seed(x), expected, rtol=1e-5, atol=1e-5)
+    assert calls == [kind] * 3
+    torch.testing.assert_close(stacked.as_groups(x), expected, rtol=1e-5, atol=1e-5)  # the GPU's path
 
 
 @pytest.mark.parametrize("layer", [lambda: nn.Conv2d(2, 3, 3, stride=2, padding=1),

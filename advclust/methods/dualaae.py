@@ -26,6 +26,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from tqdm.auto import tqdm
 
 from advclust import losses, nets, seeds, training
 from advclust.errors import UserInputError, check_choice
@@ -169,7 +170,8 @@ class DualAAE(NeuralClusterer):
         per_epoch = max(1, len(inputs) // batches.batch_size)
         for epoch in range(self.pretrain_epochs):
             total = torch.zeros((), device=device)
-            for _ in range(per_epoch):
+            for _ in tqdm(range(per_epoch), desc=f"{type(self).__name__} pretraining, epoch {epoch + 1}/"
+                          f"{self.pretrain_epochs}", disable=not self.progress, mininterval=1.0, leave=False):
                 x = batches.next()
                 loss = self.reconstruction_loss(x)
                 optimizer.zero_grad(set_to_none=True)
