@@ -320,22 +320,29 @@ def whole_map_conv_transpose2d(x: torch.Tensor, weight: torch.Tensor, bias: torc
     return out if bias is None else out + bias[:, None, None]
 
 
+def is_plain_convolution(layer: nn.Conv2d | nn.ConvTranspose2d) -> bool:
+    """Stride 1, no padding, dilation or output padding, one group: the layers whose whole-map case is a product."""
+    return (layer.stride == (1, 1) and layer.padding == (0, 0) and layer.dilation == (1, 1) and layer.groups == 1
+            and tuple(getattr(layer, "output_padding", (0, 0))) == (0, 0))
+
+
 class WholeMapConv2d(nn.Conv2d):
-    """A ``Conv2d`` (stride 1, no padding) whose kernel covers its whole input map: the same parameters, checkpoints
-    and result, computed by :func:`whole_map_conv2d`; an input of any other size takes ``Conv2d``'s own path."""
+    """A ``Conv2d`` whose kernel covers its whole input map: the same parameters, checkpoints and result, computed
+    by :func:`whole_map_conv2d`; an input of another size, or a layer that is not :func:`is_plain_convolution`, takes
+    ``Conv2d``'s own path."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if tuple(x.shape[-2:]) != self.kernel_size:
+        if tuple(x.shape[-2:]) != self.kernel_size or not is_plain_convolution(self):
             return super().forward(x)
         return whole_map_conv2d(x, self.weight, self.bias)
 
 
 class WholeMapConvTranspose2d(nn.ConvTranspose2d):
-    """A ``ConvTranspose2d`` (stride 1, no padding) that grows a 1x1 map to its kernel's size: the same parameters,
-    checkpoints and result, computed by :func:`whole_map_conv_transpose2d`."""
+    """A ``ConvTranspose2d`` that grows a 1x1 map to its kernel's size: the same parameters, checkpoints and result,
+    computed by :func:`whole_map_conv_transpose2d` (as :class:`WholeMapConv2d`, other cases take torch's path)."""
 
     def forward(self, x: torch.Tensor, output_size: list[int] | None = None) -> torch.Tensor:
-        if tuple(x.shape[-2:]) != (1, 1) or output_size is not None:
+        if tuple(x.shape[-2:]) != (1, 1) or output_size is not None or not is_plain_convolution(self):
             return super().forward(x, output_size)
         return whole_map_conv_transpose2d(x, self.weight, self.bias)
 

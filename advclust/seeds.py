@@ -208,7 +208,8 @@ class _SeedConvolution(nn.Module):
             raise NotImplementedError("seed batching supports ungrouped, zero-padded convolutions only")
         self.seeds, self.stride, self.padding, self.dilation = len(layers), first.stride, first.padding, first.dilation
         self.output_padding = getattr(first, "output_padding", None)
-        self.whole_map = isinstance(first, (nets.WholeMapConv2d, nets.WholeMapConvTranspose2d))
+        self.whole_map = (isinstance(first, (nets.WholeMapConv2d, nets.WholeMapConvTranspose2d))
+                          and nets.is_plain_convolution(first))
         self.weight = _stacked([layer.weight for layer in layers])
         self.bias = _stacked([layer.bias for layer in layers])
 

@@ -167,8 +167,9 @@ def test_whole_map_layers_compute_what_torchs_convolutions_compute(bias):
              (nets.WholeMapConv2d, torch.nn.Conv2d, (4, 3, 9, 9)),  # not the kernel's size: Conv2d's own path
              (nets.WholeMapConvTranspose2d, torch.nn.ConvTranspose2d, (4, 3, 1, 1)),
              (nets.WholeMapConvTranspose2d, torch.nn.ConvTranspose2d, (4, 3, 2, 2))]
-    for ours_type, torchs_type, shape in cases:
-        ours, torchs = ours_type(3, 5, 7, bias=bias), torchs_type(3, 5, 7, bias=bias)
+    padded = [(ours, torchs, shape, {"padding": 1}) for ours, torchs, shape in cases[::2]]  # not a product: torch's
+    for ours_type, torchs_type, shape, options in [(*case, {}) for case in cases] + padded:
+        ours, torchs = ours_type(3, 5, 7, bias=bias, **options), torchs_type(3, 5, 7, bias=bias, **options)
         torchs.load_state_dict(ours.state_dict())
         x = torch.randn(shape)
         x_ours, x_torchs = x.clone().requires_grad_(True), x.clone().requires_grad_(True)
