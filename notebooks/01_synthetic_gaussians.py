@@ -42,7 +42,7 @@
 # in the supplement's figure; the batch of 100 is the reference code's).
 #
 # Profiles: the **quick** profile (CPU, CI) uses 128-wide networks, 2 000
-# iterations and two seeds; since the paper's $\lambda$ and $\alpha$ are
+# iterations and one seed; since the paper's $\lambda$ and $\alpha$ are
 # tuned for 100 000 iterations, it also uses $\lambda = 1$ and
 # $\alpha = 10^{-3}$ so that the generator settles inside its budget, and
 # scales $\tau$ with the iterations (as the paper does for ORL). The **long**
