@@ -412,3 +412,85 @@ def data_label(dataset: Any) -> str:
     data layer replaced a missing feature set by a stand-in (``metadata["stand_in"]``), for every table and figure."""
     stand_in = dataset.metadata.get("stand_in")
     return f"STAND-IN: {stand_in} pixels, not {dataset.name}" if stand_in else dataset.name
+
+
+# --- sentences of the Dual-AAE sections (chapter 2d and its probes) -----------------------------------------------
+
+def pace_sentences(records: Sequence[dict[str, Any]], table: tuple[str, str], epochs: int = 5,
+                   settles: str = "") -> str:
+    """Markdown, one line per record: the ACC it gained per epoch over its last ``epochs`` epochs and, where it ends
+    below ``table``'s printed number, how many epochs further on that number lies at that pace (then ``settles``,
+    the paper's own pace, e.g. where its figure has ACC settle)."""
+    printed = paper_values(records, [table])
+    name = f"{PAPER_NAMES.get(table[0], table[0])} Table {table[1]}"
+    lines = []
+    for record in records:
+        curve, per_epoch = record["curve"], iterations_per_epoch(record)
+        since = next(row for row in curve if row["step"] >= curve[-1]["step"] - epochs * per_epoch)
+        span = (curve[-1]["step"] - since["step"]) / per_epoch
+        if not span:
+            continue
+        rate, final = (curve[-1]["acc"] - since["acc"]) / span, curve[-1]["acc"]
+        target = printed.get((record["dataset"], runner.variant_of(record)))
+        pace = (f"; at that pace {name}'s {target:.3f} lies {(target - final) / rate:.0f} epochs further on{settles}"
+                if target is not None and rate > 0 and target > final else "")
+        lines.append(f"- Seed {record['seed']} ({record['profile']}) gained {rate:+.4f} ACC per epoch from epoch "
+                     f"{since['step'] / per_epoch:g} to {curve[-1]['step'] / per_epoch:g}{pace}.")
+    return "\n".join(lines)
+
+
+def dual_aae_summary(results: runner.Results, profile: str, dataset: str = "mnist") -> str:
+    """Markdown: Dual-AAE Table I's ACC of each variant of ``results`` beside this execution's medians, the median
+    KL(q(y)||p(y)), and how many runs left one of the 10 clusters empty (Dual-AAE Table II's mode count)."""
+    acc, kl = medians(results, "acc")[dataset], medians(results, "kl")[dataset]
+    printed = paper_values(results, [("dual-aae", "I")])[dataset]
+    variants = list(dict.fromkeys(runner.variant_of(r) for r in results.records))
+    runs = results.frame()
+    collapsed = runs[runs["modes"] < 10]  # MNIST's 10 clusters, as Dual-AAE Table II counts them
+    return ("Dual-AAE Table I reports ACC " + ", ".join(f"{printed[v]:.4f} ({v})" for v in variants if v in printed)
+            + f" on {dataset}. This execution ({profile} profile) gives median test ACC "
+            + ", ".join(f"{acc[v]:.4f} ({v})" for v in variants)
+            + ". Median KL(q(y)||p(y)): " + ", ".join(f"{kl[v]:.3f} ({v})" for v in variants)
+            + f"; {len(collapsed)} of {len(runs)} runs left at least one of the 10 clusters empty"
+            + (f" ({', '.join(sorted(set(collapsed['variant'])))})." if len(collapsed) else "."))
+
+
+def channels_and_rates(record: dict[str, Any]) -> str:
+    """A Dual-AAE probe's label: its convolution widths and its two learning rates."""
+    p = record["params"]
+    return f"channels {'/'.join(map(str, p['conv_channels']))}, lr {p['lr']:g} / {p['adversarial_lr']:g}"
+
+
+def probes_within_common_time(probes: Sequence[dict[str, Any]], label_of: Callable[[dict[str, Any]], str]) -> str:
+    """Markdown: each probe's best test ACC within the training time every probe ran for (the fairest comparison
+    per CPU-second), then the line through its last evaluations (:func:`curve_gain`, :func:`curve_trend`)."""
+    common = min(r["curve"][-1]["seconds"] for r in probes)
+    reached = {label_of(r): max((row["acc"] for row in r["curve"] if row["seconds"] <= common), default=float("nan"))
+               for r in probes}
+    return (f"Best test ACC within the first {common / 60:.0f} minutes of training (the time every probe ran): "
+            + "; ".join(f"{label}: {acc:.3f}" for label, acc in reached.items())
+            + f". The line through their last evaluations (up to {TREND_WINDOW}): "
+            + "; ".join(f"{label_of(r)}: {_gain_words(r)}{curve_trend(r)}" for r in probes) + ".")
+
+
+def _gain_words(record: dict[str, Any]) -> str:
+    """'gains +0.123, ' from :func:`curve_gain`, or nothing where too few evaluations make no line."""
+    gain, _ = curve_gain(record)
+    return "" if math.isnan(gain) else f"gains {gain:+.3f}, "
+
+
+def whole_map_sentence(record: dict[str, Any]) -> str:
+    """Markdown from a committed ``advclust bench whole-map-conv`` record (:func:`benchmark`): each layer's median
+    seconds as a convolution and as a product and, where the record has them, a Dual-AAE epoch before and after."""
+    bench = record["results"]["whole-map-conv"]
+    epoch = record["results"].get("dualaae-mnist")
+    text = (f"`advclust bench whole-map-conv` (`{record['file']}`, {record['device']}): forward and backward of one "
+            f"minibatch of {bench['batch_size']}, median seconds as a convolution and as a product: "
+            + "; ".join(f"{name}: {v['convolution']['median']:.3f} s and {v['product']['median']:.3f} s "
+                        f"(x{v['speedup']:.1f})" for name, v in bench["layers"].items()) + ".")
+    if epoch:
+        before, after = (epoch[when]["Dual-AAE"]["seconds_per_epoch"] for when in ("before", "after"))
+        text += (f" One Dual-AAE training epoch (`advclust bench dualaae-mnist`, Dual-AAE's networks, median of "
+                 f"{after['repeats']}): {before['median']:.0f} s before the change and {after['median']:.0f} s "
+                 "after it.")
+    return text

@@ -32,7 +32,10 @@
 #   and SIMI-ClusterGAN {cite}`dam2021simi` Table II;
 # - **Dual-AAE** with its two ablations (without the clustering
 #   regularisation, and the AAE baseline) on 28x28 MNIST, beside Dual-AAE
-#   Tables I, II and IV and in the manner of its Figs. 3, 4, 6, 7 and 8;
+#   Tables I, II and IV and in the manner of its Figs. 3, 4, 6, 7 and 8,
+#   then its probes: the paper's networks or narrower ones per CPU-second
+#   (committed records, nothing trained), and the benchmark of the two
+#   layers the networks compute as matrix products;
 # - **IMSAT, ClusterGAN and SIMI-ClusterGAN** on MNIST and Fashion-MNIST,
 #   beside SIMI-ClusterGAN Tables II, IV and V and its Figs. 2, 3, 7 and 9.
 #

@@ -71,8 +71,8 @@
 # --out results/mnist` on one CPU thread) keeps the paper's convolutions and
 # the reference code's learning rates, and shortens the budget for time: 15
 # epochs instead of 300 (Dual-AAE Fig. 3 has ACC settle within about 20) and
-# one pretraining epoch. The probes at the end of this chapter measured that
-# these networks beat the narrower, faster ones per CPU-second.
+# one pretraining epoch. The probes of the next section measured that these
+# networks beat the narrower, faster ones per CPU-second.
 
 # %% tags=["parameters"]
 profile = "paper"  # which profile's parameters these are; `advclust book` sets it
@@ -140,21 +140,8 @@ display(Markdown(f"This execution ({profile} profile): {len(train)} training ima
 display(report.compare(results, tables=[("dual-aae", "I")], metrics=("acc", "purity", "nmi", "ari")))
 longer = report.committed("dual-aae", "mnist")  # longer profiles' records
 if longer:
-    display(Markdown(report.committed_sentences(longer)))
-paper_acc = report.paper_values(longer, [("dual-aae", "I")])
-for record in longer:  # ACC gained per epoch over each longer record's last five epochs, against the paper's pace
-    curve, per_epoch = record["curve"], report.iterations_per_epoch(record)
-    since = next(row for row in curve if row["step"] >= curve[-1]["step"] - 5 * per_epoch)
-    epochs = (curve[-1]["step"] - since["step"]) / per_epoch
-    if not epochs:
-        continue
-    rate = (curve[-1]["acc"] - since["acc"]) / epochs
-    target = paper_acc.get((record["dataset"], runner.variant_of(record)))
-    pace = (f"; at that pace Dual-AAE Table I's {target:.3f} lies {(target - curve[-1]['acc']) / rate:.0f} epochs "
-            "further on, where Dual-AAE Fig. 3 has ACC settle within about 20 epochs in all"
-            if target is not None and rate > 0 and target > curve[-1]["acc"] else "")
-    display(Markdown(f"Seed {record['seed']} ({record['profile']}) gained {rate:+.4f} ACC per epoch from epoch "
-                     f"{since['step'] / per_epoch:g} to {curve[-1]['step'] / per_epoch:g}{pace}."))
+    display(Markdown(report.committed_sentences(longer) + "\n" + report.pace_sentences(
+        longer, ("dual-aae", "I"), settles=", where Dual-AAE Fig. 3 has ACC settle within about 20 epochs in all")))
 if not any(record["profile"] == "paper" for record in longer):
     display(Markdown(report.committed_command("dual-aae", "mnist")))
 
@@ -286,87 +273,4 @@ plt.show()
 # What the numbers say, computed from this execution:
 
 # %% tags=["hide-input"]
-acc, kl = report.medians(results, "acc")["mnist"], report.medians(results, "kl")["mnist"]
-printed = report.paper_values(results, [("dual-aae", "I")])["mnist"]
-runs = results.frame()
-collapsed = runs[runs["modes"] < 10]
-display(Markdown(
-    "Dual-AAE Table I reports ACC " + ", ".join(f"{printed[v]:.4f} ({v})" for v in variants)
-    + f" on MNIST. This execution ({profile} profile) gives median test ACC "
-    + ", ".join(f"{acc[v]:.4f} ({v})" for v in variants)
-    + ". Median KL(q(y)||p(y)): " + ", ".join(f"{kl[v]:.3f} ({v})" for v in variants)
-    + f"; {len(collapsed)} of {len(runs)} runs left at least one of the 10 clusters empty"
-    + (f" ({', '.join(sorted(set(collapsed['variant'])))})." if len(collapsed) else ".")))
-
-# %% [markdown]
-# ## The paper's networks or narrower ones per CPU-second: probes on this CPU
-#
-# Dual-AAE Fig. 3 has ACC converge within about 20 epochs, which takes the
-# paper's networks hours on this CPU (the table below gives each probe's
-# iterations and minutes).
-# Before fixing a long profile, two committed probes
-# (`results/dualaae-mnist-probes/`, written with `advclust run dual-aae mnist
-# --profile quick --set ...`) train on all 60 000 training images for about
-# the same wall-clock time on one thread, after one pretraining epoch: the
-# paper's convolution widths with the reference code's learning rates, and
-# the quick profile's narrower convolutions with learning rates ten times
-# those. The right panel (seconds of the training loop, after pretraining)
-# answers which reaches a given ACC sooner; the table's minutes are the whole
-# run's, pretraining included.
-
-# %% tags=["hide-input"]
-probes = runner.load_records("results/dualaae-mnist-probes")
-
-
-def probe_label(record):
-    p = record["params"]
-    return f"channels {'/'.join(map(str, p['conv_channels']))}, lr {p['lr']:g} / {p['adversarial_lr']:g}"
-
-
-if probes:
-    plots.metric_over_training(probes, variant_of=probe_label, x_label="iterations",
-                               title="Dual-AAE on MNIST, probes: test ACC against training compute")
-    plt.show()
-    display(report.curve_summary(probes, probe_label))
-    common = min(r["curve"][-1]["seconds"] for r in probes)  # the time every probe ran for
-    reached = {probe_label(r): max((row["acc"] for row in r["curve"] if row["seconds"] <= common), default=float("nan"))
-               for r in probes}
-    display(Markdown(f"Best test ACC within the first {common / 60:.0f} minutes of training (the time every probe "
-                     "ran): " + "; ".join(f"{label}: {acc:.3f}" for label, acc in reached.items()) + ". The line "
-                     f"through their last evaluations (up to {report.TREND_WINDOW}): "
-                     + "; ".join(f"{probe_label(r)}: gains {report.curve_gain(r)[0]:+.3f}, {report.curve_trend(r)}"
-                                 for r in probes) + "."))
-    display(Markdown(report.versus_baseline(probes, "mnist", variant_of=probe_label)))
-else:
-    display(Markdown("No probe records are committed under `results/dualaae-mnist-probes/`."))
-
-# %% [markdown]
-# ### Two layers computed as the matrix products they equal
-#
-# The encoder's C(1024,7) covers its whole 7x7 input map and the decoder's
-# DC(128,7) grows a 1x1 map to 7x7: each is a matrix product written as a
-# convolution. On some CPUs oneDNN computes these shapes' gradients far
-# slower than the product, so the networks now compute them as products
-# (`advclust.nets.WholeMapConv2d` and `WholeMapConvTranspose2d`: the same
-# parameters and checkpoints, the same results up to float rounding). The
-# probes above and the long records in the MNIST table ran before this
-# change, on a CPU where it mattered less (their wall times are what they
-# measured); the committed benchmark below says what it changes.
-
-# %% tags=["hide-input"]
-whole_map = report.benchmark("whole-map-conv")
-if whole_map:
-    layers = whole_map["results"]["whole-map-conv"]["layers"]
-    epoch = whole_map["results"].get("dualaae-mnist")
-    display(Markdown(
-        f"`advclust bench whole-map-conv` (`{whole_map['file']}`, {whole_map['device']}): forward and backward "
-        f"of one minibatch of {whole_map['results']['whole-map-conv']['batch_size']}, median seconds as a "
-        "convolution and as a product: " + "; ".join(
-            f"{name}: {v['convolution']['median']:.3f} s and {v['product']['median']:.3f} s (x{v['speedup']:.1f})"
-            for name, v in layers.items()) + "." + (
-            f" One Dual-AAE training epoch (`advclust bench dualaae-mnist`, Dual-AAE's networks, median of "
-            f"{epoch['after']['Dual-AAE']['seconds_per_epoch']['repeats']}): "
-            f"{epoch['before']['Dual-AAE']['seconds_per_epoch']['median']:.0f} s before the change and "
-            f"{epoch['after']['Dual-AAE']['seconds_per_epoch']['median']:.0f} s after it." if epoch else "")))
-else:
-    display(Markdown("No `advclust bench whole-map-conv` record is committed under `results/bench/`."))
+display(Markdown(report.dual_aae_summary(results, profile)))

@@ -302,3 +302,50 @@ def test_versus_baseline_reads_the_committed_baseline_or_says_how_to_commit_it(r
     value = sorted(r["metrics"]["acc"] for r in results.records[:2])
     assert text.startswith(f"**Against k-means** on digits (split all): median ACC {sum(value) / 2:.3f} over 2 committed")
     assert text.splitlines()[-1].startswith("- k-means · custom")
+
+
+def _dual_aae_record(seed, accs, seconds=60.0, params=None):
+    """A Dual-AAE record on 1 000 sampled MNIST images in batches of 100: 10 iterations per epoch."""
+    return {"method": "dual-aae", "variant": "Dual-AAE", "dataset": "mnist", "profile": "long", "seed": seed,
+            "device": "cpu: x86_64, 1 threads", "dataset_options": {"sample": 1000},
+            "curve": [{"step": 10 * (i + 1), "acc": a, "seconds": seconds * (i + 1)} for i, a in enumerate(accs)],
+            "metrics": {"acc": accs[-1]}, "wall_seconds": 600,
+            "params": {"batch_size": 100, "conv_channels": [8, 16, 32, 16], "lr": 1e-3, "adversarial_lr": 5e-4,
+                       **(params or {})}}
+
+
+def test_pace_sentences_give_the_gain_per_epoch_and_where_the_papers_number_lies():
+    rising = _dual_aae_record(0, [0.50, 0.60, 0.65, 0.70, 0.75, 0.80, 0.85])  # +0.05 per epoch over the last 5
+    printed = float(report.paper_values([rising], [("dual-aae", "I")])[("mnist", "Dual-AAE")])
+    lines = report.pace_sentences([rising, _dual_aae_record(1, [0.9]), _dual_aae_record(2, [0.7, 0.6])],
+                                  ("dual-aae", "I"), settles=" (the paper's pace)").splitlines()
+    assert lines[0] == (f"- Seed 0 (long) gained +0.0500 ACC per epoch from epoch 2 to 7; at that pace Dual-AAE Table "
+                        f"I's {printed:.3f} lies {(printed - 0.85) / 0.05:.0f} epochs further on (the paper's pace).")
+    assert lines[1] == "- Seed 2 (long) gained -0.1000 ACC per epoch from epoch 1 to 2."  # falling: no projection
+    assert len(lines) == 2  # one evaluation spans no epochs: no line
+
+
+def test_probes_within_common_time_compare_at_the_time_every_probe_ran():
+    fast = _dual_aae_record(0, [0.4, 0.6, 0.7, 0.8], seconds=60.0)
+    slow = _dual_aae_record(0, [0.5, 0.55], seconds=120.0, params={"conv_channels": [64, 128, 1024, 128]})
+    assert report.channels_and_rates(slow) == "channels 64/128/1024/128, lr 0.001 / 0.0005"
+    text = report.probes_within_common_time([fast, slow], report.channels_and_rates)
+    assert text.startswith("Best test ACC within the first 4 minutes of training (the time every probe ran): "
+                           "channels 8/16/32/16, lr 0.001 / 0.0005: 0.800; channels 64/128/1024/128, lr 0.001 / "
+                           "0.0005: 0.550.")
+    assert text.endswith("channels 8/16/32/16, lr 0.001 / 0.0005: gains +0.390, still rising; "
+                         "channels 64/128/1024/128, lr 0.001 / 0.0005: not rising.")  # two points make no line
+
+
+def test_whole_map_sentence_reads_the_committed_bench_record():
+    layer = {"convolution": {"median": 0.9}, "product": {"median": 0.1}, "speedup": 9.0}
+    record = {"file": "results/bench/x.json", "device": "CPU", "results": {
+        "whole-map-conv": {"batch_size": 100, "layers": {"conv A": layer}},
+        "dualaae-mnist": {when: {"Dual-AAE": {"seconds_per_epoch": {"median": s, "repeats": 3}}}
+                          for when, s in (("before", 4420.0), ("after", 1430.0))}}}
+    text = report.whole_map_sentence(record)
+    assert "conv A: 0.900 s and 0.100 s (x9.0)." in text
+    assert text.endswith("(`advclust bench dualaae-mnist`, Dual-AAE's networks, median of 3): 4420 s before the "
+                         "change and 1430 s after it.")
+    del record["results"]["dualaae-mnist"]
+    assert report.whole_map_sentence(record).endswith("(x9.0).")
