@@ -49,7 +49,7 @@ DATASETS: dict[str, tuple[str, ...]] = {
     "02d_mnist_dualaae": ("mnist",),
     "02e_mnist_simi": ("mnist", "fashion-mnist"),
     "02f_mnist_dcan_variants": ("mnist",),
-    "02g_mnist_dualaae_probes": (),
+    "02g_mnist_dualaae_probes": ("mnist",),  # names it for the committed k-means baseline only
     "03_artifact_mnist": ("artifact-mnist",),
     "04_orl": ("orl",),
     "05_imbalanced": ("usps1500", "usps1200", "usps900", "usps800", "usps700",
