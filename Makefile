@@ -4,6 +4,8 @@
 VENV ?= .venv
 PYTHON ?= python3
 PROFILE ?= quick
+# Notebooks `make book` executes at a time (the cores shared out among them; CI: 2).
+JOBS ?= 1
 # torch and torchvision versions that work together (on this project's CPU machines they install from disk).
 TORCH ?= torch==2.14.1 torchvision==0.29.1
 BIN := $(VENV)/bin
@@ -28,11 +30,11 @@ $(BIN)/.installed: pyproject.toml
 # check their checksums. Offline without them, `book` stops at once with the list and the fetch commands;
 # `test` runs anyway and skips the tests that need them, saying which and how to fetch them.
 book: $(BIN)/.installed
-	$(BIN)/advclust book --fetch --profile $(PROFILE)
+	$(BIN)/advclust book --fetch --profile $(PROFILE) --jobs $(JOBS)
 
 test: $(BIN)/.installed
 	$(BIN)/advclust book --fetch --data-only || echo "[make test] data missing: the tests that need it are skipped"
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto  # one pytest-xdist worker per core, one thread each
 
 # CI: every notebook's .py and .ipynb agree (chapter pages NN_name and sections NNx_name), no committed
 # .ipynb carries outputs, every name places its notebook in the book, and _toc.yml is up to date.

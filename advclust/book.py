@@ -22,6 +22,7 @@ import os
 import subprocess
 import sys
 import time
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -279,33 +280,97 @@ def render_html() -> int:
 
 
 def build(profile: str = "quick", only: list[str] | None = None, overrides: dict[str, Any] | None = None,
-          html: bool = True, fetch: bool = False, data_only: bool = False) -> int:
+          html: bool = True, fetch: bool = False, data_only: bool = False, jobs: int = 1) -> int:
     """Execute the chosen notebooks (see :func:`select`) at ``profile`` and render the book; 0 on success.
 
     First the data they need is checked (downloaded first with ``fetch``); ``data_only`` stops there.
+    ``jobs`` notebooks execute at a time (see :func:`execute_all`).
     """
     profiles.load(profile)
     selected = select(only)
     if overrides and len(selected) != 1:
         raise UserInputError("--set applies to one notebook: name it with --only (e.g. --only 02a)")
+    if jobs < 1:
+        raise UserInputError(f"--jobs must be at least 1, not {jobs}")
     started = time.perf_counter()
     check_data(selected, fetch=fetch)
     print(f"[advclust book] the data of {len(selected)} notebook(s) is in place "
           f"({time.perf_counter() - started:.1f} s)", flush=True)
     if data_only:
         return 0
-    os.environ.setdefault("OMP_NUM_THREADS", str(os.cpu_count() or 1))
-    for path in selected:
-        print(f"[advclust book] executing {path.stem} at profile {profile} ...", flush=True)
-        try:
-            chapter = execute(path, profile, overrides)
-        except ChapterFailed as error:
-            print(f"[advclust book] {error}", file=sys.stderr)
-            return 1
-        print(f"[advclust book] {path.stem}: {chapter.seconds:.0f} s -> {chapter.path}", flush=True)
+    if not execute_all(selected, profile, overrides, jobs):
+        return 1
     if not html:
         return 0
     code = render_html()
     if code == 0:
         print(f"[advclust book] HTML at {HTML / 'index.html'}")
     return code
+
+
+def kernel_threads(jobs: int, cpus: int | None = None) -> int:
+    """Threads each notebook's kernel computes with when ``jobs`` execute at once on ``cpus`` cores.
+
+    The cores are shared out, never oversubscribed: two busy torch processes of two threads each on
+    a 2-core CPU slow each other down by an order of magnitude, where one thread each does not.
+    """
+    cpus = cpus or os.cpu_count() or 1
+    return max(1, cpus // jobs)
+
+
+def _set_kernel_threads(threads: int) -> None:
+    """In a worker process: the kernels it starts inherit ``threads`` for torch, OpenMP and BLAS."""
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[name] = str(threads)
+
+
+def _execute_announced(path: Path, profile: str, overrides: dict[str, Any] | None,
+                       output_dir: Path) -> ExecutedChapter:
+    print(f"[advclust book] executing {path.stem} at profile {profile} ...", flush=True)
+    return execute(path, profile, overrides, output_dir=output_dir)
+
+
+def execute_all(selected: list[Path], profile: str, overrides: dict[str, Any] | None = None,
+                jobs: int = 1, output_dir: Path = EXECUTED) -> bool:
+    """Execute ``selected`` in order, ``jobs`` at a time; False (after saying which) when one fails.
+
+    With one job the kernels inherit this process's thread settings (``OMP_NUM_THREADS``, else every
+    core). With more, each of ``jobs`` worker processes executes one notebook at a time with
+    :func:`kernel_threads` threads; after a failure the running notebooks finish and no more start.
+    """
+    if jobs == 1:
+        os.environ.setdefault("OMP_NUM_THREADS", str(os.cpu_count() or 1))
+        results = (_outcome(lambda: _execute_announced(path, profile, overrides, output_dir)) for path in selected)
+        return all(results)  # stops at the first failure
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    threads = kernel_threads(jobs)
+    print(f"[advclust book] {len(selected)} notebook(s), {jobs} at a time, {threads} thread(s) each", flush=True)
+    context = multiprocessing.get_context("spawn")  # fresh interpreters: no torch state inherited from this one
+    ok = True
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_set_kernel_threads,
+                             initargs=(threads,)) as pool:
+        running = {pool.submit(_execute_announced, path, profile, overrides, output_dir) for path in selected}
+        while running:
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                if not future.cancelled() and not _outcome(future.result):
+                    ok = False
+                    for waiting in running:
+                        waiting.cancel()  # those already executing cannot be cancelled: they finish
+    return ok
+
+
+def _outcome(result) -> bool:
+    """Call ``result`` for an executed chapter and report it; False (reported) when the chapter failed."""
+    try:
+        chapter = result()
+    except ChapterFailed as error:
+        print(f"[advclust book] {error}", file=sys.stderr, flush=True)
+        return False
+    except BrokenProcessPool as error:
+        print(f"[advclust book] a worker process died: {error}", file=sys.stderr, flush=True)
+        return False
+    print(f"[advclust book] {chapter.name}: {chapter.seconds:.0f} s -> {chapter.path}", flush=True)
+    return True

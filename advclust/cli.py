@@ -97,7 +97,7 @@ def cmd_book(args: argparse.Namespace) -> int:
     from advclust import book
 
     return book.build(profile=args.profile, only=args.only, overrides=parse_assignments(args.set),
-                      html=not args.no_html, fetch=args.fetch, data_only=args.data_only)
+                      html=not args.no_html, fetch=args.fetch, data_only=args.data_only, jobs=args.jobs)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -167,6 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     book.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                       help="override a parameter of the one notebook chosen with --only")
     book.add_argument("--no-html", action="store_true", help="execute the chapters but do not render HTML")
+    book.add_argument("--jobs", type=int, default=1, metavar="N",
+                      help="execute N notebooks at a time, the cores shared out among them (CI: 2 on 2 cores; "
+                           "default 1: one notebook with every core, as on a GPU)")
     book.add_argument("--fetch", action="store_true",
                       help="first download the datasets the chosen notebooks need and that are missing (network)")
     book.add_argument("--data-only", action="store_true",

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import threadpoolctl
 import torch
 
 pytest_plugins = ["pytester"]  # tests of the skips below run pytest on a small suite
@@ -27,7 +28,14 @@ if SHARED_DATA.is_dir():
     os.environ.setdefault("ADVCLUST_DATA", str(SHARED_DATA))
 # Decoded-data caches go to a throw-away folder unless the caller chose one.
 os.environ.setdefault("ADVCLUST_CACHE", tempfile.mkdtemp(prefix="advclust-test-cache-"))
-torch.set_num_threads(min(2, os.cpu_count() or 1))
+# Under pytest-xdist (`make test` runs one worker per core) each worker, and every kernel or process it
+# starts, computes with one thread: two workers of two threads each on two cores slow each other down.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    threadpoolctl.threadpool_limits(1)
+    torch.set_num_threads(1)
+else:
+    torch.set_num_threads(min(2, os.cpu_count() or 1))
 
 
 def pytest_configure(config):

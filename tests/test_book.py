@@ -173,6 +173,34 @@ def test_a_section_executes_with_its_own_timeout_and_parameters(tmp_path, monkey
     assert "size 7" in _outputs_text(nbformat.read(executed.path, as_version=4))
 
 
+def test_kernels_share_the_cores_out_among_the_notebooks_executing_at_once():
+    assert book.kernel_threads(1, cpus=2) == 2
+    assert book.kernel_threads(2, cpus=2) == 1
+    assert book.kernel_threads(3, cpus=2) == 1
+    assert book.kernel_threads(2, cpus=16) == 8
+
+
+def test_notebooks_execute_two_at_a_time_with_one_thread_each(tmp_path, capsys):
+    folder = _dummy_notebooks(tmp_path / "notebooks", ["01_one", "02_two", "03_three"])
+    for source in folder.glob("*.py"):
+        source.write_text(source.read_text() + "import os\nprint('threads', os.environ['OMP_NUM_THREADS'])\n")
+    selected = book.chapters(folder)
+    assert book.execute_all(selected, "quick", jobs=2, output_dir=tmp_path / "out")
+    for path in selected:
+        text = _outputs_text(nbformat.read(tmp_path / "out" / f"{path.stem}.ipynb", as_version=4))
+        assert "size 3" in text and f"threads {book.kernel_threads(2)}" in text
+    assert "3 notebook(s), 2 at a time" in capsys.readouterr().out
+
+
+def test_a_failing_notebook_fails_the_parallel_build_and_says_which(tmp_path, capsys):
+    folder = _dummy_notebooks(tmp_path / "notebooks", ["01_one", "02_two"])
+    source = folder / "02_two.py"
+    source.write_text(source.read_text() + "raise ValueError('broken on purpose')\n")
+    assert not book.execute_all(book.chapters(folder), "quick", jobs=2, output_dir=tmp_path / "out")
+    error = capsys.readouterr().err
+    assert "chapter 02_two failed" in error and "broken on purpose" in error
+
+
 def test_every_profile_names_only_existing_notebooks():
     from advclust import profiles
 
