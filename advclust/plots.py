@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import torch
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator, NullFormatter
 
 REAL_COLOUR, FAKE_COLOUR = "tab:orange", "tab:green"
 
@@ -288,6 +289,8 @@ DUALAAE_CURVES: tuple[Panel, ...] = (
 # --- statistical figures over runs (seaborn) ---------------------------------------------------------------------
 
 PAPER_COLOUR = "tab:red"
+#: Lines up to this many keep their legend inside the ACC-against-compute figure; more go under both panels.
+LEGEND_INSIDE = 4
 
 
 def per_seed(results, metric: str = "acc", paper: pd.Series | None = None, title: str | None = None) -> Figure:
@@ -397,9 +400,19 @@ def metric_over_training(results, metric: str = "acc", steps_per_unit: float | C
         by_step.set_xscale("log")
     if title:
         fig.suptitle(title, fontsize=10)
-    if by_step.get_legend_handles_labels()[0]:
-        by_step.legend(fontsize=7)
-    fig.tight_layout()
+    if by_step.get_xscale() == "linear":
+        by_step.xaxis.set_major_locator(MaxNLocator(5))  # 37 500 steps: five labels that do not run together
+    by_time.xaxis.set_minor_formatter(NullFormatter())  # within a decade, labelled minor ticks overlap
+    handles, labels = by_step.get_legend_handles_labels()
+    if len(handles) <= LEGEND_INSIDE:
+        if handles:
+            by_step.legend(fontsize=7)
+        fig.tight_layout()
+    else:  # many runs: the legend goes under both panels, where it hides no line
+        rows = -(-len(handles) // 2)
+        fig.set_figheight(fig.get_figheight() + 0.16 * rows)
+        fig.legend(handles, labels, fontsize=7, ncol=2, loc="lower center", frameon=False)
+        fig.tight_layout(rect=(0, 0.16 * rows / fig.get_figheight() + 0.02, 1, 1))
     return fig
 
 

@@ -92,6 +92,20 @@ def test_metric_against_compute_overlays_profiles_devices_and_the_paper():
                for line in by_time.get_lines())
 
 
+def test_many_lines_put_the_legend_under_both_panels_where_it_hides_none():
+    def record(profile, n_iterations):
+        return {"method": "pfca", "variant": "PFCA", "dataset": "mnist", "profile": profile, "seed": 0,
+                "device": "cpu: x86_64, 1 threads", "curve": [{"step": n_iterations, "acc": 0.5, "seconds": 9}],
+                "metrics": {"acc": 0.5}, "wall_seconds": 10, "params": {"n_iterations": n_iterations}}
+
+    few = plots.metric_over_training([record("quick", 100)])
+    assert few.axes[0].get_legend() is not None and not few.legends
+    many = plots.metric_over_training([record("quick", 100)],
+                                      committed=[record("long", 1000 * k) for k in range(1, plots.LEGEND_INSIDE + 1)])
+    assert many.axes[0].get_legend() is None and len(many.legends[0].get_texts()) == plots.LEGEND_INSIDE + 1
+    assert many.get_figheight() > few.get_figheight()
+
+
 def test_metric_against_compute_draws_each_configuration_of_a_profile_apart():
     def record(seed, n_iterations):
         return {"method": "pfca", "variant": "PFCA", "dataset": "mnist", "profile": "long", "seed": seed,
