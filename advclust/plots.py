@@ -402,7 +402,9 @@ def metric_over_training(results, metric: str = "acc", steps_per_unit: float | C
         fig.suptitle(title, fontsize=10)
     if by_step.get_xscale() == "linear":
         by_step.xaxis.set_major_locator(MaxNLocator(5))  # 37 500 steps: five labels that do not run together
-    by_time.xaxis.set_minor_formatter(NullFormatter())  # within a decade, labelled minor ticks overlap
+    low, high = by_time.get_xlim()
+    if by_time.get_lines() and np.floor(np.log10(high)) >= np.ceil(np.log10(low)):
+        by_time.xaxis.set_minor_formatter(NullFormatter())  # a power of ten is labelled: minor labels would crowd it
     handles, labels = by_step.get_legend_handles_labels()
     if len(handles) <= LEGEND_INSIDE:
         if handles:

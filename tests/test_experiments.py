@@ -106,6 +106,20 @@ def test_many_lines_put_the_legend_under_both_panels_where_it_hides_none():
     assert many.get_figheight() > few.get_figheight()
 
 
+def test_the_time_axis_labels_minor_ticks_only_where_no_power_of_ten_is_labelled():
+    from matplotlib.ticker import NullFormatter
+
+    def timed(seconds):
+        return {"method": "pfca", "variant": "PFCA", "dataset": "mnist", "profile": "quick", "seed": 0,
+                "device": "cpu", "curve": [{"step": k + 1, "acc": 0.5, "seconds": t} for k, t in enumerate(seconds)],
+                "metrics": {"acc": 0.5}, "wall_seconds": seconds[-1], "params": {}}
+
+    within_a_decade = plots.metric_over_training([timed([2.2, 5.5])]).axes[1]
+    across_decades = plots.metric_over_training([timed([150, 6000])]).axes[1]
+    assert not isinstance(within_a_decade.xaxis.get_minor_formatter(), NullFormatter)
+    assert isinstance(across_decades.xaxis.get_minor_formatter(), NullFormatter)
+
+
 def test_metric_against_compute_draws_each_configuration_of_a_profile_apart():
     def record(seed, n_iterations):
         return {"method": "pfca", "variant": "PFCA", "dataset": "mnist", "profile": "long", "seed": seed,
