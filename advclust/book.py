@@ -320,8 +320,9 @@ def kernel_threads(jobs: int, cpus: int | None = None) -> int:
 
 def _set_kernel_threads(threads: int) -> None:
     """In a worker process: the kernels it starts inherit ``threads`` for torch, OpenMP and BLAS."""
-    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[name] = str(threads)
+    from advclust.system import thread_environment
+
+    os.environ.update(thread_environment(threads))
 
 
 def _execute_announced(path: Path, profile: str, overrides: dict[str, Any] | None,

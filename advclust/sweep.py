@@ -23,12 +23,13 @@ import pandas as pd
 import yaml
 
 from advclust.errors import UserInputError, check_choice
+from advclust.system import thread_environment
 
 #: Sweep-file fields, as the command line names them (``--gpus-per-run`` is ``gpus_per_run`` in a file).
 FILE_FIELDS = ("methods", "datasets", "profile", "seeds", "first_seed", "out", "set", "address", "gpus_per_run",
                "cpus", "max_retries", "grids")
 #: Environment of every task: one thread each, so that N tasks share N cores without contention.
-TASK_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+TASK_ENV = thread_environment(1)
 FAILED_SUFFIX = ".failed.json"
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

@@ -158,6 +158,11 @@ def device_description(device: str | torch.device = "auto") -> str:
     return f"cpu: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
 
 
+def thread_environment(count: int) -> dict[str, str]:
+    """The environment variables that set how many threads torch, OpenMP and BLAS start in a new process."""
+    return {name: str(count) for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+
+
 def limit_threads(count: int) -> None:
     """Use ``count`` threads in torch and in BLAS/OpenMP (what scikit-learn computes with); 0 keeps the
     libraries' defaults. One thread is fastest when another process shares this 2-core CPU."""

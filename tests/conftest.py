@@ -16,6 +16,8 @@ import pytest
 import threadpoolctl
 import torch
 
+from advclust.system import thread_environment
+
 pytest_plugins = ["pytester"]  # tests of the skips below run pytest on a small suite
 
 REPO = Path(__file__).resolve().parents[1]
@@ -31,7 +33,7 @@ os.environ.setdefault("ADVCLUST_CACHE", tempfile.mkdtemp(prefix="advclust-test-c
 # Under pytest-xdist (`make test` runs one worker per core) each worker, and every kernel or process it
 # starts, computes with one thread: two workers of two threads each on two cores slow each other down.
 if os.environ.get("PYTEST_XDIST_WORKER"):
-    os.environ.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    os.environ.update(thread_environment(1))
     threadpoolctl.threadpool_limits(1)
     torch.set_num_threads(1)
 else:
