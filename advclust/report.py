@@ -126,21 +126,25 @@ RUN_WATCHING = ("eval_every", "log_every", "checkpoint_every", "checkpoint_dir",
 
 
 def configurations(records: Sequence[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
-    """``records`` grouped by configuration (:func:`runner.settings`: the seeds of one command together), each
-    with a label naming the parameters in which it differs from the others ('' when there is one group), so
-    that records of an earlier profile entry never share a median with the current entry's."""
+    """``records`` grouped by configuration (method, dataset and :func:`runner.settings`: the seeds of one command
+    together), each with a label naming the parameters in which it differs from the others ('' when there is one
+    group), so that records of an earlier profile entry, or of another dataset with the same settings, never share
+    a median with the current entry's."""
     groups: dict[str, list[dict[str, Any]]] = {}
     for record in records:
-        groups.setdefault(json.dumps(runner.settings(record), sort_keys=True), []).append(record)
+        key = [record["method"], record["dataset"], runner.settings(record)]
+        groups.setdefault(json.dumps(key, sort_keys=True), []).append(record)
     if len(groups) < 2:
         return [("", list(records))] if records else []
     # Each group's parameters, with the settings older records lack at their defaults (they name no difference).
     firsts = [{**runner.HASHED_ONLY_IF_CHANGED, **group[0]["params"]} for group in groups.values()]
     differing = [k for k in dict.fromkeys(k for params in firsts for k in params)
                  if k not in (*RUN_WATCHING, "seed") and len({json.dumps(p.get(k)) for p in firsts}) > 1]
+    several_data = len({(group[0]["method"], group[0]["dataset"]) for group in groups.values()}) > 1
     labelled = []
     for params, group in zip(firsts, groups.values()):
-        label = ", ".join(f"{k} {params.get(k)}" for k in differing) or "other data options"
+        data = f"{runner.DISPLAY_NAMES.get(group[0]['method'], group[0]['method'])} on {group[0]['dataset']}"
+        label = ", ".join(f"{k} {params.get(k)}" for k in differing) or (data if several_data else "other data options")
         labelled.append((label, group))
     return labelled
 
@@ -248,7 +252,7 @@ def committed_sentences(records: Sequence[dict[str, Any]], metric: str = "acc", 
             trend = (f"; the line through its last {window} gains {gain:+.3f}: {curve_trend(record, metric)}"
                      if not math.isnan(gain) else "")
             lines.append(
-                f"- Committed {record['profile']} record, {name} on {record['dataset']}, seed {record['seed']}: "
+                f"- Committed {record['profile']} record, {name} on {record_dataset(record)}, seed {record['seed']}: "
                 f"{metric.upper()} {record['metrics'][metric]:.3f} after {record['params']['n_iterations']} "
                 f"generator steps ({record['wall_seconds'] / 3600:.1f} h, {device_label(record['device'])}); its "
                 f"last evaluations read {', '.join(f'{v:.3f}' for v in values)}{trend}.")
@@ -257,6 +261,13 @@ def committed_sentences(records: Sequence[dict[str, Any]], metric: str = "acc", 
             lines.append(f"- Median of these {len(finals)} seeds: {metric.upper()} {statistics.median(finals):.3f} "
                          f"(from {finals[0]:.3f} to {finals[-1]:.3f}).")
     return "\n".join(lines)
+
+
+def record_dataset(record: dict[str, Any]) -> str:
+    """A record's dataset as the sentences name it: with the ground truth it was scored against where the dataset
+    has several (ORL ``by identity`` or ``by gender``, its ``target`` option)."""
+    target = (record.get("dataset_options") or {}).get("target")
+    return f"{record['dataset']} by {target}" if target else record["dataset"]
 
 
 def committed_command(method: str, dataset: str, profile: str = "paper", out: str = "results", seeds: int = 10) -> str:

@@ -135,6 +135,14 @@ def test_metric_against_compute_draws_each_configuration_of_a_profile_apart():
     sentences = report.committed_sentences([record(0, 1), later, record(1, 1)]).splitlines()
     assert [line.split(": ACC")[0][-6:] for line in sentences] == ["seed 0", "seed 1", " seeds", "seed 0"]  # one setting at a time
     assert sentences[2] == "- Median of these 2 seeds: ACC 0.500 (from 0.500 to 0.500)."  # one seed alone has none
+    # the same settings on another dataset are another configuration: never one median over both datasets
+    fashion = {**record(2, 1), "dataset": "fashion-mnist"}
+    mixed = report.committed_sentences([record(0, 1), record(1, 1), fashion]).splitlines()
+    assert [line.split(", seed")[0][-13:] for line in mixed[::1] if "seed " in line] == [
+        "PFCA on mnist", "PFCA on mnist", "fashion-mnist"]
+    assert mixed[2].startswith("- Median of these 2 seeds") and len(mixed) == 4
+    assert [label for label, _ in report.configurations([record(0, 1), fashion])] == [
+        "PFCA on mnist", "PFCA on fashion-mnist"]
 
 
 def test_the_epoch_axis_counts_each_records_own_training_set():
@@ -281,6 +289,14 @@ def test_committed_sentences_say_whether_the_last_evaluations_still_rise():
     assert len(lines) == 2  # two settings (5000 and 4000 steps), one seed each: no median
     again = report.committed_sentences([rising, record([0.3, 0.4, 0.5, 0.6, 0.6]), record([0.5] * 5)]).splitlines()
     assert again[3] == "- Median of these 3 seeds: ACC 0.600 (from 0.500 to 0.700)."
+
+
+def test_committed_sentences_name_the_ground_truth_of_a_dataset_that_has_several():
+    faces = {"method": "pfca", "dataset": "orl", "profile": "long", "seed": 0, "device": "cpu: x86_64, 1 threads",
+             "dataset_options": {"target": "gender"}, "curve": [{"step": 6000, "acc": 0.9}], "metrics": {"acc": 0.9},
+             "params": {"n_iterations": 6000}, "wall_seconds": 3600}
+    assert "PFCA on orl by gender, seed 0: ACC 0.900" in report.committed_sentences([faces])
+    assert "PFCA on orl, seed 0" in report.committed_sentences([{**faces, "dataset_options": {}}])
 
 
 def test_committed_command_names_the_profile_seeds_and_folder_to_run():
