@@ -111,8 +111,9 @@ results = runner.fit_experiments(
 # ## Beside PFCA Table IV
 #
 # PFCA's row, median [min, max] over runs (the paper's ARI is not
-# comparable, see above; this execution's ARI is shown all the same), then
-# ACC and NMI of every run beside the paper's median.
+# comparable, see above; this execution's ARI is shown all the same), the
+# committed long-profile records with the trend of their last evaluations,
+# then ACC and NMI of every run beside the paper's median.
 
 # %% tags=["hide-input"]
 by_target = lambda record: f"PFCA by {record['dataset_options']['target']}"  # committed records carry no variant
@@ -122,6 +123,10 @@ for target in targets:
     display(Markdown(f"**by {target}** ({options[target]['n_clusters']} clusters):"))
     display(report.compare(results.where(variant=f"PFCA by {target}"), metrics=("acc", "purity", "nmi", "ari"),
                            variant_of=by_target, **table_iv[target]))
+long_records = [r for r in report.committed("pfca", "orl") if r["profile"] == "long"]
+display(Markdown(report.committed_sentences(long_records) if long_records else
+                 "No long-profile PFCA record on ORL is committed yet: run `advclust book --profile long --only 04` "
+                 "(`--set 'seeds=[0]'` for one seed) and commit the records it writes under `results/orl`."))
 for metric in ("acc", "nmi"):
     marks = pd.concat([report.paper_values(results.where(variant=f"PFCA by {target}"), metric=metric,
                                            **table_iv[target]) for target in targets])
