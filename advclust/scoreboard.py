@@ -18,6 +18,9 @@ DATASETS = ("digits", "mnist", "fashion-mnist", "usps700", "mnist-imbalanced-1",
 PAPER_DATASETS = {"orl": "orl-identity", "cifar10-resnet50": "cifar10"}
 #: Tables that cluster the same features (others print the same dataset name for its images: PFCA Table VI).
 FEATURE_TABLES = {"cifar10-resnet50": {("dcan", "2"), ("simi-clustergan", "III")}}
+#: The task of a dataset that has several (its data option and value): the one the papers' cell is about. Records
+#: of another (ORL by gender, chapter 4) are not counted in the column.
+TASKS = {"orl": ("target", "identity")}
 #: How the papers print a method besides its display name and ``reference.BASELINE_NAMES``.
 PRINTED = {"imsat": ("IMSAT(VAT)",)}
 
@@ -87,7 +90,7 @@ def board(records: Sequence[dict[str, Any]], methods: Sequence[str], datasets: S
         own = runner.DISPLAY_NAMES.get(method, method)
         for dataset in datasets:
             found = [r for r in records if r["method"] == method and r["dataset"] == dataset
-                     and runner.variant_of(r) == own]
+                     and runner.variant_of(r) == own and on_task(r)]
             runs = shown_runs(found)
             paper, source = paper_acc(method, dataset)
             row = {"method": method, "dataset": dataset, "runs": len(runs), "left_out": len(found) - len(runs),
@@ -103,14 +106,20 @@ def board(records: Sequence[dict[str, Any]], methods: Sequence[str], datasets: S
     return pd.DataFrame(rows)
 
 
+def on_task(record: dict[str, Any]) -> bool:
+    """Whether ``record`` ran its dataset's task of :data:`TASKS` (a record naming no option ran the default)."""
+    option, value = TASKS.get(record["dataset"], (None, None))
+    return option is None or (record.get("dataset_options") or {}).get(option, value) == value
+
+
 def records_for(result: sweep.SweepResult | None, directory: str | None, methods: Sequence[str],
                 datasets: Sequence[str]) -> list[dict[str, Any]]:
-    """This execution's records where it ran a cell, else the committed non-quick records under ``directory``."""
+    """This execution's records and the committed non-quick records under ``directory``, of every cell: a cell
+    shows the runs of its first profile (:func:`shown_runs`), so committed paper or long records stand before a
+    quick execution's."""
     outcomes = result.outcomes if result else []
     ours = [o.record or json.loads(o.path.read_text()) for o in outcomes if o.status in ("ran", "skipped")]
-    computed = {(r["method"], r["dataset"]) for r in ours}
-    committed = [r for m in methods for d in datasets if (m, d) not in computed and directory
-                 for r in report.committed(m, d, directory)]
+    committed = [r for m in methods for d in datasets if directory for r in report.committed(m, d, directory)]
     return ours + committed
 
 

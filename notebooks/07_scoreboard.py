@@ -31,9 +31,12 @@
 #
 # The grid runs through `advclust sweep` (a local Ray instance here; see
 # *Sweeps on a Ray cluster* for a cluster). This execution computes the
-# datasets in `sweep_datasets`; every other cell shows the committed records
-# of longer profiles under `results/`, or says that none exists, or that the
-# method cannot run on those data.
+# datasets in `sweep_datasets`; a cell shows the committed records of
+# longer profiles under `results/` where there are any (before this
+# execution's quick runs of the same cell), else this execution's runs, or
+# says that none exists, or that the method cannot run on those data. The
+# ORL column counts runs by identity only, the task of the papers' cells
+# (chapter 4 also clusters by gender).
 
 # %% tags=["parameters"]
 profile = "paper"  # which profile's parameters these are; `advclust book` sets it
@@ -78,9 +81,10 @@ board = scoreboard.board(records, methods, datasets, scoreboard.failures_of(resu
 # Median ACC (the paper's in brackets), median seconds per run on the device
 # named, then the profile and the number of runs. Quick-profile numbers are
 # real but far from converged; the paper profile is the papers' protocol.
-# Where committed records of several profiles or settings exist, a cell
-# takes the paper profile's over the long one's and, of one profile's
-# settings, the most recently written, and says how many it left out.
+# Where records of several profiles or settings exist, a cell takes the
+# paper profile's over the long one's and both over this execution's quick
+# runs and, of one profile's settings, the most recently written, and says
+# how many it left out.
 
 # %% tags=["hide-input"]
 display(scoreboard.cells(board))

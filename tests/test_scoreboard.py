@@ -36,3 +36,34 @@ def test_a_cell_takes_its_median_over_one_profile_and_one_configuration():
     assert "[long, 2 runs; 3 of other settings not counted]" in scoreboard.cells(scoreboard.board(older + newer, ["clustergan"], ["mnist"])).iloc[0, 0]
     paper = [{**_record("clustergan", "mnist", 0, 0.9), "created": "2026-11-01"}]
     assert scoreboard.board(older + paper, ["clustergan"], ["mnist"]).iloc[0]["acc"] == 0.9  # the paper's protocol first
+
+
+def test_a_cell_counts_only_the_task_the_papers_print_for_its_dataset():
+    identity = [{**_record("pfca", "orl", s, 0.7, profile="long"), "dataset_options": {"target": "identity"}}
+                for s in range(2)]
+    gender = [{**_record("pfca", "orl", 0, 0.9, profile="long"), "dataset_options": {"target": "gender"},
+               "created": "2027-01-01"}]  # newer, but scored against the other ground truth
+    default = [_record("pfca", "orl", 2, 0.5, profile="long")]  # names no target: the loader's default, identity
+    cell = scoreboard.board(identity + gender, ["pfca"], ["orl"]).iloc[0]
+    assert (cell["runs"], cell["acc"], cell["left_out"]) == (2, 0.7, 0)
+    assert cell["paper_source"].startswith("PFCA Table IV")
+    assert scoreboard.board(default + gender, ["pfca"], ["orl"]).iloc[0]["acc"] == 0.5
+
+
+def test_committed_longer_records_stand_before_a_quick_execution_of_the_same_cell(tmp_path):
+    from advclust import runner
+
+    long_runs = [{**_record("pfca", "usps700", s, 0.7, profile="long"), "dataset_options": {}} for s in range(3)]
+    for record in long_runs:
+        runner.write_record(record, tmp_path / "usps700")
+
+    class Outcome:  # what the sweep returns for a run it made
+        status, record, path = "ran", {**_record("pfca", "usps700", 0, 0.3, profile="quick")}, None
+
+    class Result:
+        outcomes = [Outcome()]
+
+    records = scoreboard.records_for(Result(), str(tmp_path), ["pfca"], ["usps700"])
+    cell = scoreboard.board(records, ["pfca"], ["usps700"]).iloc[0]
+    assert (cell["profile"], cell["runs"], cell["acc"], cell["left_out"]) == ("long", 3, 0.7, 1)
+    assert scoreboard.records_for(Result(), None, ["pfca"], ["usps700"]) == [Outcome.record]
