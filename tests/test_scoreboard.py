@@ -48,6 +48,11 @@ def test_a_cell_counts_only_the_task_the_papers_print_for_its_dataset():
     assert (cell["runs"], cell["acc"], cell["left_out"]) == (2, 0.7, 0)
     assert cell["paper_source"].startswith("PFCA Table IV")
     assert scoreboard.board(default + gender, ["pfca"], ["orl"]).iloc[0]["acc"] == 0.5
+    labelled = [{**r, "variant": f"PFCA by {r['dataset_options']['target']}"} for r in identity + gender]  # chapter 4's
+    cell = scoreboard.board(labelled, ["pfca"], ["orl"]).iloc[0]
+    assert (cell["runs"], cell["acc"]) == (2, 0.7)
+    other = [{**r, "variant": "PFCA, sigma 0.5"} for r in identity]  # a chapter's variant of the method is not counted
+    assert scoreboard.board(other, ["pfca"], ["orl"]).iloc[0]["runs"] == 0
 
 
 def test_committed_longer_records_stand_before_a_quick_execution_of_the_same_cell(tmp_path):
