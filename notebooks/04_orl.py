@@ -116,7 +116,7 @@ results = runner.fit_experiments(
 # then ACC and NMI of every run beside the paper's median.
 
 # %% tags=["hide-input"]
-by_target = lambda record: f"PFCA by {record['dataset_options']['target']}"  # committed records carry no variant
+by_target = lambda record: f"PFCA by {record['dataset_options']['target']}"  # every record names its ground truth
 table_iv = {target: dict(tables=[("pfca", "IV")], printed={f"PFCA by {target}": "PFCA"},
                          paper_datasets={"orl": f"orl-{target}"}) for target in targets}
 for target in targets:
