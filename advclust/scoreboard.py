@@ -90,7 +90,7 @@ def board(records: Sequence[dict[str, Any]], methods: Sequence[str], datasets: S
         own = runner.DISPLAY_NAMES.get(method, method)
         for dataset in datasets:
             found = [r for r in records if r["method"] == method and r["dataset"] == dataset
-                     and is_own(r, own) and on_task(r)]
+                     and in_cell(r, own)]
             runs = shown_runs(found)
             paper, source = paper_acc(method, dataset)
             row = {"method": method, "dataset": dataset, "runs": len(runs), "left_out": len(found) - len(runs),
@@ -106,17 +106,13 @@ def board(records: Sequence[dict[str, Any]], methods: Sequence[str], datasets: S
     return pd.DataFrame(rows)
 
 
-def on_task(record: dict[str, Any]) -> bool:
-    """Whether ``record`` ran its dataset's task of :data:`TASKS` (a record naming no option ran the default)."""
+def in_cell(record: dict[str, Any], own: str) -> bool:
+    """Whether ``record`` counts in its method's cell: it ran the method's own variant ``own`` (its display name, not
+    a chapter's variant such as "DCAN + Adam") and, on a dataset of :data:`TASKS`, that task (a record naming no
+    option ran the default; chapter 4 labels its runs "NAME by TASK")."""
     option, value = TASKS.get(record["dataset"], (None, None))
-    return option is None or (record.get("dataset_options") or {}).get(option, value) == value
-
-
-def is_own(record: dict[str, Any], own: str) -> bool:
-    """Whether ``record`` ran the method's own variant ``own`` (its display name, not a chapter's variant such as
-    "DCAN + Adam"); on a dataset of :data:`TASKS`, "NAME by TASK" too, as chapter 4 labels its runs."""
-    option, value = TASKS.get(record["dataset"], (None, None))
-    return runner.variant_of(record) in (own, f"{own} by {value}")
+    on_task = option is None or (record.get("dataset_options") or {}).get(option, value) == value
+    return on_task and runner.variant_of(record) in (own, f"{own} by {value}")
 
 
 def records_for(result: sweep.SweepResult | None, directory: str | None, methods: Sequence[str],
