@@ -119,12 +119,16 @@ def statuses(runs_root: str | os.PathLike | None = None, method: str | None = No
 
 
 def status_table(found: list[dict[str, Any]]) -> str:
-    """The runs as a table: run id, method, dataset, profile, seed, state, step/total, last update."""
+    """The runs as a table: run id, method, dataset, profile, seed, state, step/total (with the phase's name and
+    steps during a phase before the main loop, such as SIMI-ClusterGAN's IMSAT prior), last update."""
     if not found:
         return "no runs"
 
     def progress(status: dict[str, Any]) -> str:
-        step, total = status.get("step"), status.get("total")
+        step, total, phase = status.get("step"), status.get("total"), status.get("phase")
+        if phase:
+            name, steps = phase
+            return f"{name} {step or 0}/{steps}"
         return "" if total is None else f"{step or 0}/{total}"
 
     rows = [{"run id": s["run_id"], "method": s.get("method"), "dataset": s.get("dataset"),

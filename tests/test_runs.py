@@ -56,7 +56,7 @@ def test_a_resumed_simi_clustergan_run_counts_the_phase_1_of_its_earlier_session
         return train_step(self, *args, **kwargs)
 
     def stop_at_2(model, step):
-        if step == 2:
+        if step == 2 and model.phase_ is None:  # phase 2's step 2, after phase 1's steps
             raise KeyboardInterrupt
 
     monkeypatch.setattr(IMSAT, "train_step", slow_step)
@@ -70,6 +70,26 @@ def test_a_resumed_simi_clustergan_run_counts_the_phase_1_of_its_earlier_session
     resumed = runner.run_many("simi-clustergan", "digits", params, seeds=[0], runs_root=tmp_path, batch_seeds=False)[0]
     assert resumed["resumed_from_step"] == 2
     assert resumed["wall_seconds"] > 2.0 + resumed["curve"][0]["seconds"]  # phase 1's 4 slow steps, then phase 2
+
+
+@pytest.mark.parametrize("batch_seeds", [True, False])
+def test_the_status_of_a_simi_clustergan_run_tells_its_phase_1_progress(tmp_path, batch_seeds):
+    """During phase 1 the status counts the IMSAT prior's steps; from phase 2 on, the run's own."""
+    params = dict(architecture="mlp", hidden=(16, 16), noise_dim=4, n_iterations=4, batch_size=32, log_every=2,
+                  kmeans_n_init=1, progress=False, prior_hidden=(16, 16), prior_iterations=6, prior_batch_size=64,
+                  prior_radius_neighbour=3)
+    heard, shown = [], []
+
+    def watch(model, step):  # called before the run's own status update for this step
+        heard.append((model.seed, model.phase_, step))
+        shown.append(runs.status_table([s for s in runs.statuses(tmp_path) if s["seed"] == model.seed]))
+
+    runner.run_many("simi-clustergan", "digits", params, seeds=[0, 1], runs_root=tmp_path, callbacks=[watch],
+                    batch_seeds=batch_seeds)
+    prior = ("IMSAT prior", 6)
+    assert [h for h in heard if h[0] == 1] == [(1, prior, 2), (1, prior, 4), (1, prior, 6), (1, None, 2), (1, None, 4)]
+    assert [any(f" {progress} " in table for table in shown) for progress in ("IMSAT prior 4/6", "2/4")] == [True] * 2
+    assert {s["state"] for s in runs.statuses(tmp_path)} == {"done"}
 
 
 @pytest.mark.parametrize("batch_seeds", [True, False])

@@ -318,6 +318,9 @@ class NeuralClusterer(Clusterer):
         ``y`` is ignored. The global random generators are left as they were found.
 
         ``eval_set=(inputs, labels)`` is scored every ``eval_every`` steps for the history only.
+        Each of ``callbacks`` is called as ``callback(model, step)`` after every logged step; in a phase before
+        the main loop (SIMI-ClusterGAN's phase 1) ``model.phase_`` is that phase's ``(name, steps)`` and ``step``
+        counts its steps, and otherwise ``model.phase_`` is None.
         ``labels_`` is then the cluster of each input of ``X``, or None when ``X`` is a sampler.
         """
         sampler = self.fits_sampler and callable(X) and not isinstance(X, (torch.Tensor, np.ndarray))
@@ -359,10 +362,13 @@ class NeuralClusterer(Clusterer):
     @classmethod
     def before_seed_batch(cls, estimators: Sequence[NeuralClusterer], X: torch.Tensor | Callable,
                           eval_set: tuple[torch.Tensor, torch.Tensor] | None,
-                          fit_options: Sequence[dict[str, Any]] | None = None) -> None:
+                          fit_options: Sequence[dict[str, Any]] | None = None,
+                          callbacks: Sequence[Callable[[NeuralClusterer, int], None]] = ()) -> None:
         """What ``fit`` does before its training loop (parameters already checked), for the ``estimators`` of a
         seed batch (:func:`fit_seeds`), with each one's keyword options to ``fit`` (``fit_options``, one dict per
-        estimator); nothing unless a method has such a step (SIMI-ClusterGAN's phase 1, or its given priors)."""
+        estimator); nothing unless a method has such a step (SIMI-ClusterGAN's phase 1, or its given priors).
+        A step that trains calls ``callbacks`` as ``callback(estimator, step)`` with ``estimator.phase_`` set
+        to its ``(name, steps)`` while it lasts."""
         given = sorted({key for options in fit_options or () for key in options})
         if given:
             raise UserInputError(f"{cls.__name__}.fit takes no options beyond X, y, eval_set and callbacks; "
@@ -489,7 +495,7 @@ def fit_seeds(estimators: Sequence[NeuralClusterer], X: Any, eval_set: tuple[Any
     if fit_options is not None and len(fit_options) != len(estimators):
         raise UserInputError(f"fit_options must hold one dict per estimator ({len(estimators)}), got {len(fit_options)}")
     with training.global_rng_kept():
-        type(lead).before_seed_batch(estimators, X, eval_set, fit_options)
+        type(lead).before_seed_batch(estimators, X, eval_set, fit_options, callbacks)
         # every estimator's training_source: IMSAT keeps its inputs there for its own build
         sources = [estimator.training_source(X) for estimator in estimators]
         try:

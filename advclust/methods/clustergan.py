@@ -323,16 +323,19 @@ class SIMIClusterGAN(ClusterGAN):
         """Phase 1 (IMSAT on ``X``, unless a fitted ``prior`` is given), then phase 2 on ``X``."""
         X = self.fit_inputs(X)
         self.validate_params()
-        type(self).before_seed_batch([self], X, eval_set, [{} if prior is None else {"prior": prior}])  # phase 1
+        type(self).before_seed_batch([self], X, eval_set, [{} if prior is None else {"prior": prior}],  # phase 1
+                                     callbacks)
         return super().fit(X, eval_set=eval_set, callbacks=callbacks)
 
     @classmethod
     def before_seed_batch(cls, estimators: Sequence[SIMIClusterGAN], X: torch.Tensor,
                           eval_set: tuple[torch.Tensor, torch.Tensor] | None,
-                          fit_options: Sequence[dict[str, Any]] | None = None) -> None:
+                          fit_options: Sequence[dict[str, Any]] | None = None,
+                          callbacks: Sequence[Callable[[SIMIClusterGAN, int], None]] = ()) -> None:
         """Phase 1 of every seed not given a fitted ``prior`` in its ``fit_options``: their IMSATs as one seed batch
         (one after another where they cannot batch, as for a single ``fit``). A seed whose IMSAT diverged stops the
-        batch with its error, as its ``fit`` would."""
+        batch with its error, as its ``fit`` would. ``callbacks`` hear of each seed's IMSAT steps as
+        ``callback(seed's estimator, step)``, its ``phase_`` then ``("IMSAT prior", prior_iterations)``."""
         fit_options = list(fit_options or [{}] * len(estimators))
         unknown = sorted({key for options in fit_options for key in options} - {"prior"})
         if unknown:
@@ -345,11 +348,23 @@ class SIMIClusterGAN(ClusterGAN):
                 model.prior_model_ = model.checked_prior(given[id(model)], X)
         learning = [model for model in estimators if id(model) not in given]
         priors = [estimator.prior_estimator() for estimator in learning]
-        if can_batch_seeds(priors):
-            fit_seeds(priors, X, eval_set=eval_set)
-        else:
-            for prior in priors:
-                prior.fit(X, eval_set=eval_set)
+        owners = {id(prior): model for model, prior in zip(learning, priors)}
+
+        def heard(prior: IMSAT, step: int) -> None:  # an IMSAT step, told as its SIMI-ClusterGAN's
+            for callback in callbacks:
+                callback(owners[id(prior)], step)
+
+        for model in learning:
+            model.phase_ = ("IMSAT prior", model.prior_iterations)
+        try:
+            if can_batch_seeds(priors):
+                fit_seeds(priors, X, eval_set=eval_set, callbacks=[heard])
+            else:
+                for prior in priors:
+                    prior.fit(X, eval_set=eval_set, callbacks=[heard])
+        finally:
+            for model in learning:
+                model.phase_ = None
         for model, prior in zip(learning, priors):
             if getattr(prior, "diverged_", None) is not None:
                 raise prior.diverged_
