@@ -249,8 +249,7 @@ def committed_sentences(records: Sequence[dict[str, Any]], metric: str = "acc", 
             name = runner.DISPLAY_NAMES.get(record["method"], record["method"])
             gain, _ = curve_gain(record, metric)
             window = len(last_evaluations(record, metric, TREND_WINDOW))
-            trend = (f"; the line through its last {window} gains {gain:+.3f}: {curve_trend(record, metric)}"
-                     if not math.isnan(gain) else "")
+            trend = f"; the line through its last {window} {trend_words(record, metric)}" if not math.isnan(gain) else ""
             lines.append(
                 f"- Committed {record['profile']} record, {name} on {record_dataset(record)}, seed {record['seed']}: "
                 f"{metric.upper()} {record['metrics'][metric]:.3f} after {record['params']['n_iterations']} "
@@ -481,13 +480,19 @@ def probes_within_common_time(probes: Sequence[dict[str, Any]], label_of: Callab
     return (f"Best test ACC within the first {common / 60:.0f} minutes of training (the time every probe ran): "
             + "; ".join(f"{label}: {acc:.3f}" for label, acc in reached.items())
             + f". The line through their last evaluations (up to {TREND_WINDOW}): "
-            + "; ".join(f"{label_of(r)}: {_gain_words(r)}{curve_trend(r)}" for r in probes) + ".")
+            + "; ".join(f"{label_of(r)} {trend_words(r)}" for r in probes) + ".")
 
 
-def _gain_words(record: dict[str, Any]) -> str:
-    """'gains +0.123, ' from :func:`curve_gain`, or nothing where too few evaluations make no line."""
-    gain, _ = curve_gain(record)
-    return "" if math.isnan(gain) else f"gains {gain:+.3f}, "
+def trend_words(record: dict[str, Any], metric: str = "acc") -> str:
+    """What the line through a record's last evaluations gains and :func:`curve_trend`'s verdict, with the reason
+    where a gain of a point or more is still 'not rising': 'gains +0.065, within the noise of its evaluations: not
+    rising'; 'has too few evaluations for a line: not rising' where there is none."""
+    gain, _ = curve_gain(record, metric)
+    trend = curve_trend(record, metric)
+    if math.isnan(gain):
+        return f"has too few evaluations for a line: {trend}"
+    noise = ", within the noise of its evaluations" if trend == "not rising" and gain >= TREND_MIN_GAIN else ""
+    return f"gains {gain:+.3f}{noise}: {trend}"
 
 
 def whole_map_sentence(record: dict[str, Any]) -> str:

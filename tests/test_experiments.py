@@ -285,7 +285,9 @@ def test_committed_sentences_say_whether_the_last_evaluations_still_rise():
     assert lines[0] == ("- Committed long record, PFCA on mnist, seed 0: ACC 0.700 after 5000 generator steps "
                         "(1.0 h, CPU, 1 thread); its last evaluations read 0.400, 0.500, 0.600, 0.700; the line "
                         "through its last 5 gains +0.400: still rising.")
-    assert lines[1].endswith("0.300, 0.600, 0.500, 0.600; the line through its last 4 gains +0.240: not rising.")
+    assert lines[1].endswith("0.300, 0.600, 0.500, 0.600; the line through its last 4 gains +0.240, within the "
+                             "noise of its evaluations: not rising.")  # a gain of a point or more says why
+    assert report.trend_words(settled) == "gains +0.007: not rising"  # under a point: no reason needed
     assert len(lines) == 2  # two settings (5000 and 4000 steps), one seed each: no median
     again = report.committed_sentences([rising, record([0.3, 0.4, 0.5, 0.6, 0.6]), record([0.5] * 5)]).splitlines()
     assert again[3] == "- Median of these 3 seeds: ACC 0.600 (from 0.500 to 0.700)."
@@ -377,8 +379,8 @@ def test_probes_within_common_time_compare_at_the_time_every_probe_ran():
     assert text.startswith("Best test ACC within the first 4 minutes of training (the time every probe ran): "
                            "channels 8/16/32/16, lr 0.001 / 0.0005: 0.800; channels 64/128/1024/128, lr 0.001 / "
                            "0.0005: 0.550.")
-    assert text.endswith("channels 8/16/32/16, lr 0.001 / 0.0005: gains +0.390, still rising; "
-                         "channels 64/128/1024/128, lr 0.001 / 0.0005: not rising.")  # two points make no line
+    assert text.endswith("channels 8/16/32/16, lr 0.001 / 0.0005 gains +0.390: still rising; channels "
+                         "64/128/1024/128, lr 0.001 / 0.0005 has too few evaluations for a line: not rising.")
 
 
 def test_whole_map_sentence_reads_the_committed_bench_record():
