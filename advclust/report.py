@@ -240,8 +240,8 @@ def curve_trend(record: dict[str, Any], metric: str = "acc", window: int = TREND
 
 def committed_sentences(records: Sequence[dict[str, Any]], metric: str = "acc", last: int = 4) -> str:
     """One Markdown line per committed record: its final ``metric``, budget, hours and device, its last ``last``
-    evaluations, and its :func:`curve_gain` and :func:`curve_trend`; after the seeds of one setting, where there are
-    several, their median."""
+    evaluations, its :func:`curve_gain` and :func:`curve_trend`, and its prior's own score where it has one
+    (SIMI-ClusterGAN's ``prior_acc``); after the seeds of one setting, where there are several, their median."""
     lines = []
     for _, group in configurations(records):  # the seeds of one setting together
         for record in group:
@@ -250,6 +250,8 @@ def committed_sentences(records: Sequence[dict[str, Any]], metric: str = "acc", 
             gain, _ = curve_gain(record, metric)
             window = len(last_evaluations(record, metric, TREND_WINDOW))
             trend = f"; the line through its last {window} {trend_words(record, metric)}" if not math.isnan(gain) else ""
+            prior = record["metrics"].get(f"prior_{metric}")  # SIMI-ClusterGAN's P_phi on its own
+            trend += f"; its prior P_phi alone (phase 1) scores {prior:.3f}" if prior is not None else ""
             lines.append(
                 f"- Committed {record['profile']} record, {name} on {record_dataset(record)}, seed {record['seed']}: "
                 f"{metric.upper()} {record['metrics'][metric]:.3f} after {record['params']['n_iterations']} "

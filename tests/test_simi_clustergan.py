@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from advclust import data, losses, nets, training
+from advclust import data, losses, metrics, nets, training
 from advclust.errors import UnknownChoiceError, UserInputError
 from advclust.methods import IMSAT, ClusterGAN, SIMIClusterGAN
 
@@ -132,6 +132,15 @@ def test_simi_fits_predicts_and_generates(simi, digits):
     path = simi.interpolate(3, 5, steps=6)
     assert path.shape == (6, 1, 8, 8)
     assert not np.array_equal(path[0], path[-1])
+
+
+def test_simi_scores_its_prior_beside_itself(simi, digits):
+    scores = simi.evaluate(digits.inputs, digits.labels)
+    prior = metrics.hungarian_accuracy(digits.labels, simi.prior_model_.predict(digits.inputs))
+    assert scores["prior_acc"] == prior  # P_phi's own clusters, beside the model's (ClusterGAN's scores)
+    assert scores["acc"] == metrics.clustering_scores(digits.labels, simi.predict(digits.inputs))["acc"]
+    assert "prior_acc" not in ClusterGAN(n_iterations=1, **TINY_GAN).fit(digits.inputs).evaluate(
+        digits.inputs, digits.labels)
 
 
 def test_simi_reuses_a_fitted_prior(simi, digits):

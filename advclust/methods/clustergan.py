@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from sklearn.cluster import KMeans
 from torch import nn
 
-from advclust import losses, nets, seeds
+from advclust import losses, metrics, nets, seeds
 from advclust.errors import UserInputError, check_choice
 from advclust.methods.base import (
     Encoding, NeuralClusterer, can_batch_seeds, check_param, check_sequence, estimator, fit_seeds, run_control,
@@ -390,3 +390,10 @@ class SIMIClusterGAN(ClusterGAN):
 
     def prior_ids(self, real: torch.Tensor) -> torch.Tensor:
         return self.prior_model_.assign(real)
+
+    def evaluate(self, X: Any, y: Any) -> dict[str, float]:
+        """ClusterGAN's scores, and ``prior_acc``: the Hungarian ACC of P_phi's own clusters of ``X`` (phase 1's
+        result, which phase 2 draws its codes from), so that a record tells a gap of the prior from one of phase 2."""
+        scores = super().evaluate(X, y)
+        scores["prior_acc"] = metrics.hungarian_accuracy(y, self.prior_model_.predict(X))
+        return scores
