@@ -190,7 +190,7 @@ def _start(estimator: Any, folder: Path | None, callbacks: Sequence) -> list:
     if not params.get("checkpoint_every", 1):
         estimator.set_params(checkpoint_every=runs.default_checkpoint_every(params["n_iterations"]))
     runs.write_status(folder, state="running", started=now())
-    return [*callbacks, lambda model, step: runs.write_status(folder, step=step, phase=getattr(model, "phase_", None))]
+    return [*callbacks, lambda model, step: runs.write_status(folder, step=step, phase=model.phase_)]
 
 
 def _died(folder: Path | None, error: BaseException) -> None:

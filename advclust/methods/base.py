@@ -160,6 +160,10 @@ class Clusterer(ClusterMixin, BaseEstimator):
     (:class:`~advclust.errors.NotFittedError`).
     """
 
+    #: ``(name, steps)`` of a phase before the main loop while it trains (SIMI-ClusterGAN's IMSAT prior), which
+    #: ``fit``'s callbacks then hear of; None in the main loop and for methods without one.
+    phase_ = None
+
     def fit_predict(self, X: Any, y: Any = None, **fit_options: Any) -> np.ndarray:
         return self.fit(X, **fit_options).labels_
 
