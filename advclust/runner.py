@@ -229,8 +229,9 @@ def _diverged(estimator: Any, header: dict[str, Any], error: TrainingDiverged, w
 def _finish(estimator: Any, header: dict[str, Any], train_data: data.Dataset, eval_data: data.Dataset, wall: float,
             commit: str | None, folder: Path | None) -> dict[str, Any]:
     """Score a fitted run; its record (also written to its run folder)."""
-    if eval_data is train_data and getattr(estimator, "labels_", None) is not None:
-        scores = metrics.clustering_scores(eval_data.labels, estimator.labels_)  # fit labelled these very inputs
+    if eval_data is train_data and getattr(estimator, "labels_", None) is not None:  # fit labelled these inputs
+        scores = {**metrics.clustering_scores(eval_data.labels, estimator.labels_),
+                  **estimator.diagnostic_scores(eval_data.inputs, eval_data.labels)}
     else:
         scores = estimator.evaluate(eval_data.inputs, eval_data.labels)
     record = {

@@ -125,3 +125,15 @@ def test_committed_records_are_named_as_write_record_names_them():
         record = json.loads(record_path.read_text())
         if isinstance(record, dict) and "metrics" in record:
             assert record_path.name == runner.record_filename(record), record_path
+
+
+def test_a_run_scored_on_its_training_inputs_keeps_the_methods_diagnostic_scores():
+    """Scored from ``fit``'s own labels (training and evaluation data the same), a record still carries what the
+    method scores beside its clusters, as one scored on other data does: SIMI-ClusterGAN's ``prior_acc``."""
+    params = dict(architecture="mlp", hidden=(16, 16), noise_dim=4, n_iterations=2, batch_size=32, kmeans_n_init=1,
+                  progress=False, prior_hidden=(16, 16), prior_iterations=2, prior_batch_size=64,
+                  prior_radius_neighbour=3)
+    (same,) = runner.run_many("simi-clustergan", "digits", params, seeds=[0])
+    assert same["eval_dataset"] == same["dataset"] and set(same["metrics"]) == {"acc", "purity", "nmi", "ari",
+                                                                                "prior_acc"}
+    assert 0 < same["metrics"]["prior_acc"] <= 1

@@ -168,8 +168,14 @@ class Clusterer(ClusterMixin, BaseEstimator):
         return self.fit(X, **fit_options).labels_
 
     def evaluate(self, X: Any, y: Any) -> dict[str, float]:
-        """ACC (Hungarian), purity, NMI and ARI of the predicted clusters against labels ``y``."""
-        return metrics.clustering_scores(y, self.predict(X))
+        """ACC (Hungarian), purity, NMI and ARI of the predicted clusters against labels ``y``, and the method's
+        :meth:`diagnostic_scores`."""
+        return {**metrics.clustering_scores(y, self.predict(X)), **self.diagnostic_scores(X, y)}
+
+    def diagnostic_scores(self, X: Any, y: Any) -> dict[str, float]:
+        """Scores of a method's parts beside its clusters (PFCA's generated samples, SIMI-ClusterGAN's prior);
+        none unless a method has them."""
+        return {}
 
     def fit_inputs(self, X: Any) -> torch.Tensor:
         """``fit``'s inputs, checked (:func:`check_inputs`; at least 2 samples) and converted."""

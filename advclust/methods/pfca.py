@@ -175,8 +175,8 @@ class PFCA(NeuralClusterer):
         }
 
     # -- evaluation ----------------------------------------------------------
-    def evaluate(self, X: Any, y: Any) -> dict[str, float]:
-        """The clustering scores of C, and how far G's cluster ids are the classes of ``y``.
+    def diagnostic_scores(self, X: Any, y: Any) -> dict[str, float]:
+        """How far G's cluster ids are the classes of ``y`` (beside the clustering scores of C).
 
         C only ever sees generated images, so it can cluster real ones by the classes only where G draws each
         class from its own id. Two scores measure that, over 200 samples per id labelled by a nearest-class-mean
@@ -187,14 +187,12 @@ class PFCA(NeuralClusterer):
         *different* classes (1/K when G draws one class whatever the id). Diagnostics that use the labels, as
         ACC does.
         """
-        scores = super().evaluate(X, y)
         inputs = self.inputs(X).cpu()
         ids = self.generation_ids(range(self.n_clusters), n=GENERATED_PER_ID)
         samples = self.generate(range(self.n_clusters), n=GENERATED_PER_ID, seed=0)
         reader = metrics.nearest_centroid_labels(inputs, y, samples)
-        scores["generated_purity"] = metrics.purity(reader, ids.numpy())
-        scores["generated_acc"] = metrics.hungarian_accuracy(reader, ids.numpy())
-        return scores
+        return {"generated_purity": metrics.purity(reader, ids.numpy()),
+                "generated_acc": metrics.hungarian_accuracy(reader, ids.numpy())}
 
     # -- inference -----------------------------------------------------------
     def predict_proba(self, X: Any) -> np.ndarray:
