@@ -21,10 +21,11 @@
 # # Scoreboard: every method on every dataset
 #
 # This closing chapter sets every method of this project beside every dataset
-# of the data layer: scikit-learn's 8x8 digits, MNIST, Fashion-MNIST, USPS700,
-# imbalanced MNIST (one class at a tenth), ORL (identities) and the ResNet-50
-# CIFAR-10 features (or their labelled stand-in when the feature cache is
-# absent). Each method runs on the networks that `architecture="auto"` picks
+# of the data layer: scikit-learn's 8x8 digits, MNIST, Fashion-MNIST,
+# Artifact-MNIST (clustered by its artifact, PFCA §IV-D-1), USPS700, the two
+# imbalanced MNIST sets (one class at a tenth; three classes at a tenth, three
+# tenths and a half), ORL (identities) and the ResNet-50 CIFAR-10 features
+# (or their labelled stand-in when the feature cache is absent). Each method runs on the networks that `architecture="auto"` picks
 # for the data. A cell holds the median ACC over seeds, the papers' ACC where
 # one is printed, and the compute: the median wall-clock seconds of one run on
 # the named device.

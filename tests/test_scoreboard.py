@@ -72,3 +72,18 @@ def test_committed_longer_records_stand_before_a_quick_execution_of_the_same_cel
     cell = scoreboard.board(records, ["pfca"], ["usps700"]).iloc[0]
     assert (cell["profile"], cell["runs"], cell["acc"], cell["left_out"]) == ("long", 3, 0.7, 1)
     assert scoreboard.records_for(Result(), None, ["pfca"], ["usps700"]) == [Outcome.record]
+
+
+def test_every_committed_dataset_that_a_paper_scores_is_a_column():
+    import json
+    from pathlib import Path
+
+    from advclust import methods as registry
+
+    missing = set()
+    for path in Path(__file__).parents[1].glob("results/*/*.json"):
+        record = json.loads(path.read_text())
+        if record.get("method") in registry.METHODS and "dataset" in record and "metrics" in record:
+            if scoreboard.paper_acc(record["method"], record["dataset"])[0] is not None:
+                missing |= {record["dataset"]} - set(scoreboard.DATASETS)
+    assert not missing, f"committed records on {sorted(missing)} have a paper's ACC but no scoreboard column"
