@@ -234,7 +234,11 @@ def curve_trend(record: dict[str, Any], metric: str = "acc", window: int = TREND
     """'still rising' when the least-squares line through the last ``window`` evaluations of ``metric`` gains at
     least ``min_gain`` and its slope is at least twice its standard error (a rise the curve's own noise does not
     explain), else 'not rising': how a chapter says whether a committed run had converged."""
-    gain, ratio = curve_gain(record, metric, window)
+    return _verdict(*curve_gain(record, metric, window), min_gain)
+
+
+def _verdict(gain: float, ratio: float, min_gain: float = TREND_MIN_GAIN) -> str:
+    """:func:`curve_trend`'s verdict on a :func:`curve_gain`."""
     return "still rising" if gain >= min_gain and ratio >= 2 else "not rising"
 
 
@@ -247,9 +251,8 @@ def committed_sentences(records: Sequence[dict[str, Any]], metric: str = "acc", 
         for record in group:
             values = last_evaluations(record, metric, last)
             name = runner.DISPLAY_NAMES.get(record["method"], record["method"])
-            gain, _ = curve_gain(record, metric)
             window = len(last_evaluations(record, metric, TREND_WINDOW))
-            trend = f"; the line through its last {window} {trend_words(record, metric)}" if not math.isnan(gain) else ""
+            trend = f"; the line through its last {window} {trend_words(record, metric)}" if window >= 3 else ""
             prior = record["metrics"].get(f"prior_{metric}")  # SIMI-ClusterGAN's P_phi on its own
             trend += f"; its prior P_phi alone (phase 1) scores {prior:.3f}" if prior is not None else ""
             lines.append(
@@ -489,8 +492,8 @@ def trend_words(record: dict[str, Any], metric: str = "acc") -> str:
     """What the line through a record's last evaluations gains and :func:`curve_trend`'s verdict, with the reason
     where a gain of a point or more is still 'not rising': 'gains +0.065, within the noise of its evaluations: not
     rising'; 'has too few evaluations for a line: not rising' where there is none."""
-    gain, _ = curve_gain(record, metric)
-    trend = curve_trend(record, metric)
+    gain, ratio = curve_gain(record, metric)
+    trend = _verdict(gain, ratio)
     if math.isnan(gain):
         return f"has too few evaluations for a line: {trend}"
     noise = ", within the noise of its evaluations" if trend == "not rising" and gain >= TREND_MIN_GAIN else ""
