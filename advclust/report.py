@@ -136,10 +136,7 @@ def configurations(records: Sequence[dict[str, Any]]) -> list[tuple[str, list[di
         groups.setdefault(json.dumps(key, sort_keys=True), []).append(record)
     if len(groups) < 2:
         return [("", list(records))] if records else []
-    # Each group's parameters, with the settings older records lack at their defaults (they name no difference).
-    firsts = [{**runner.HASHED_ONLY_IF_CHANGED, **group[0]["params"]} for group in groups.values()]
-    differing = [k for k in dict.fromkeys(k for params in firsts for k in params)
-                 if k not in (*RUN_WATCHING, "seed") and len({json.dumps(p.get(k)) for p in firsts}) > 1]
+    firsts, differing = _differing_parameters(list(groups.values()))
     several_data = len({(group[0]["method"], group[0]["dataset"]) for group in groups.values()}) > 1
     labelled = []
     for params, group in zip(firsts, groups.values()):
@@ -147,6 +144,15 @@ def configurations(records: Sequence[dict[str, Any]]) -> list[tuple[str, list[di
         label = ", ".join(f"{k} {params.get(k)}" for k in differing) or (data if several_data else "other data options")
         labelled.append((label, group))
     return labelled
+
+
+def _differing_parameters(groups: Sequence[Sequence[dict[str, Any]]]) -> tuple[list[dict[str, Any]], list[str]]:
+    """Each group's parameters, with the settings older records lack at their defaults (they name no difference),
+    and the names of those in which the groups differ."""
+    firsts = [{**runner.HASHED_ONLY_IF_CHANGED, **group[0]["params"]} for group in groups]
+    differing = [k for k in dict.fromkeys(k for params in firsts for k in params)
+                 if k not in (*RUN_WATCHING, "seed") and len({json.dumps(p.get(k)) for p in firsts}) > 1]
+    return firsts, differing
 
 
 def iterations_per_epoch(record: dict[str, Any]) -> int:
@@ -245,26 +251,39 @@ def _verdict(gain: float, ratio: float, min_gain: float = TREND_MIN_GAIN) -> str
 def committed_sentences(records: Sequence[dict[str, Any]], metric: str = "acc", last: int = 4) -> str:
     """One Markdown line per committed record: its final ``metric``, budget, hours and device, its last ``last``
     evaluations, its :func:`curve_gain` and :func:`curve_trend`, and its prior's own score where it has one
-    (SIMI-ClusterGAN's ``prior_acc``); after the seeds of one setting, where there are several, their median."""
-    lines = []
-    for _, group in configurations(records):  # the seeds of one setting together
-        for record in group:
-            values = last_evaluations(record, metric, last)
-            name = runner.DISPLAY_NAMES.get(record["method"], record["method"])
-            window = len(last_evaluations(record, metric, TREND_WINDOW))
-            trend = f"; the line through its last {window} {trend_words(record, metric)}" if window >= 3 else ""
-            prior = record["metrics"].get(f"prior_{metric}")  # SIMI-ClusterGAN's P_phi on its own
-            trend += f"; its prior P_phi alone (phase 1) scores {prior:.3f}" if prior is not None else ""
-            lines.append(
-                f"- Committed {record['profile']} record, {name} on {record_dataset(record)}, seed {record['seed']}: "
-                f"{metric.upper()} {record['metrics'][metric]:.3f} after {record['params']['n_iterations']} "
-                f"generator steps ({record['wall_seconds'] / 3600:.1f} h, {device_label(record['device'])}); its "
-                f"last evaluations read {', '.join(f'{v:.3f}' for v in values)}{trend}.")
-        finals = sorted(r["metrics"][metric] for r in group if metric in r.get("metrics", {}))
-        if len(finals) > 1:
-            lines.append(f"- Median of these {len(finals)} seeds: {metric.upper()} {statistics.median(finals):.3f} "
-                         f"(from {finals[0]:.3f} to {finals[-1]:.3f}).")
+    (SIMI-ClusterGAN's ``prior_acc``); after the seeds of one setting, where there are several, their median. Where
+    one method has records of several settings on one dataset, each line names the parameters that set it apart
+    (besides its step count, which every line states)."""
+    lines, settings = [], {}
+    for _, group in configurations(records):  # the seeds of one setting together, by method and dataset
+        settings.setdefault((group[0]["method"], group[0]["dataset"]), []).append(group)
+    for groups in settings.values():
+        firsts, differing = _differing_parameters(groups)
+        for params, group in zip(firsts, groups):
+            _setting_lines(lines, group, [(k, params.get(k)) for k in differing if k != "n_iterations"], metric, last)
     return "\n".join(lines)
+
+
+def _setting_lines(lines: list[str], group: Sequence[dict[str, Any]], setting: Sequence[tuple[str, Any]],
+                   metric: str, last: int) -> None:
+    """:func:`committed_sentences`' lines for the seeds of one setting, named by ``setting`` where it is not empty."""
+    for record in group:
+        values = last_evaluations(record, metric, last)
+        name = runner.DISPLAY_NAMES.get(record["method"], record["method"])
+        name += f" ({', '.join(f'{k} {v}' for k, v in setting)})" if setting else ""
+        window = len(last_evaluations(record, metric, TREND_WINDOW))
+        trend = f"; the line through its last {window} {trend_words(record, metric)}" if window >= 3 else ""
+        prior = record["metrics"].get(f"prior_{metric}")  # SIMI-ClusterGAN's P_phi on its own
+        trend += f"; its prior P_phi alone (phase 1) scores {prior:.3f}" if prior is not None else ""
+        lines.append(
+            f"- Committed {record['profile']} record, {name} on {record_dataset(record)}, seed {record['seed']}: "
+            f"{metric.upper()} {record['metrics'][metric]:.3f} after {record['params']['n_iterations']} "
+            f"generator steps ({record['wall_seconds'] / 3600:.1f} h, {device_label(record['device'])}); its "
+            f"last evaluations read {', '.join(f'{v:.3f}' for v in values)}{trend}.")
+    finals = sorted(r["metrics"][metric] for r in group if metric in r.get("metrics", {}))
+    if len(finals) > 1:
+        lines.append(f"- Median of these {len(finals)} seeds: {metric.upper()} {statistics.median(finals):.3f} "
+                     f"(from {finals[0]:.3f} to {finals[-1]:.3f}).")
 
 
 def record_dataset(record: dict[str, Any]) -> str:

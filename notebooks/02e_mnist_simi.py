@@ -71,10 +71,15 @@
 # record (kept, and shown apart by its step count) was still rising at the
 # end. ClusterGAN's long records (`advclust run clustergan mnist --profile
 # long`) are the same phase 2 without P_phi, with the same history: 10 000
-# steps first (still rising, kept), then the paper's 37 500. The lines under
-# the first table say where the records stand, for each dataset this
-# execution ran (results/fashion-mnist for Fashion-MNIST), or give the
-# command that makes them where none is committed.
+# steps first (still rising, kept), then the paper's 37 500. On
+# Fashion-MNIST, P_phi learns with §IV-C's affine distortions, as this
+# chapter's `prior_augment` has it; the first long SIMI-ClusterGAN record
+# there (its parameters say `prior_augment: false`) was made before the
+# long entry had them, and is kept as the measurement without them; beside
+# a record with them, the lines below name each by its `prior_augment`.
+# The lines under the first table say where the records stand, for each
+# dataset this execution ran (results/fashion-mnist for Fashion-MNIST), or
+# give the command that makes them where none is committed.
 
 # %% tags=["parameters"]
 profile = "paper"  # which profile's parameters these are; `advclust book` sets it

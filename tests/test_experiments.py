@@ -296,6 +296,24 @@ def test_committed_sentences_say_whether_the_last_evaluations_still_rise():
     assert again[3] == "- Median of these 3 seeds: ACC 0.600 (from 0.500 to 0.700)."
 
 
+def test_committed_sentences_name_what_sets_one_methods_settings_apart_on_one_dataset():
+    def record(method, dataset, augment, seed=0):
+        return {"method": method, "dataset": dataset, "profile": "long", "seed": seed,
+                "device": "cpu: x86_64, 1 threads", "curve": [{"step": 100, "acc": 0.6}], "metrics": {"acc": 0.6},
+                "params": {"n_iterations": 100, "prior_augment": augment}, "wall_seconds": 3600}
+
+    lines = report.committed_sentences([record("simi-clustergan", "fashion-mnist", False),
+                                        record("simi-clustergan", "fashion-mnist", True),
+                                        record("simi-clustergan", "fashion-mnist", True, seed=1),
+                                        record("simi-clustergan", "mnist", False),
+                                        {**record("clustergan", "fashion-mnist", False), "params": {"n_iterations": 100}}
+                                        ]).splitlines()
+    assert [line.split(", seed")[0].split("record, ")[-1] for line in lines if "seed " in line] == [
+        "SIMI-ClusterGAN (prior_augment False) on fashion-mnist", "SIMI-ClusterGAN (prior_augment True) on fashion-mnist",
+        "SIMI-ClusterGAN (prior_augment True) on fashion-mnist", "SIMI-ClusterGAN on mnist", "ClusterGAN on fashion-mnist"]
+    assert lines[3].startswith("- Median of these 2 seeds")  # after the seeds of the setting they share
+
+
 def test_committed_sentences_name_the_ground_truth_of_a_dataset_that_has_several():
     faces = {"method": "pfca", "dataset": "orl", "profile": "long", "seed": 0, "device": "cpu: x86_64, 1 threads",
              "dataset_options": {"target": "gender"}, "curve": [{"step": 6000, "acc": 0.9}], "metrics": {"acc": 0.9},

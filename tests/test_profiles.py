@@ -59,3 +59,18 @@ def test_every_run_entry_of_every_profile_names_real_methods_datasets_and_parame
                     if dataset != profiles.DEFAULT_ENTRY:
                         valid = {*data.spec(dataset).options, *data.SLICE_OPTIONS}
                         assert set(options) <= valid, f"{profile}.yaml {method}/{dataset} {key}: {options}"
+
+
+def test_simi_clustergans_prior_learns_with_affine_distortions_on_fashion_mnist_in_every_profile():
+    """SIMI-ClusterGAN §IV-C adds affine distortions to P_phi's training on Fashion-MNIST (not on MNIST), as chapter
+    2e's ``prior_augment`` does; `advclust run simi-clustergan fashion-mnist` must do the same in every profile."""
+    import ast
+    from pathlib import Path
+
+    for profile in profiles.names():
+        assert profiles.run_params(profile, "simi-clustergan", "fashion-mnist").get("prior_augment") is True, profile
+        assert not profiles.run_params(profile, "simi-clustergan", "mnist").get("prior_augment"), profile
+    chapter = Path(__file__).parents[1] / "notebooks" / "02e_mnist_simi.py"
+    default = next(node.value for node in ast.parse(chapter.read_text()).body if isinstance(node, ast.Assign)
+                   and getattr(node.targets[0], "id", "") == "prior_augment")
+    assert ast.literal_eval(default) == {"mnist": False, "fashion-mnist": True}
