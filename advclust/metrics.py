@@ -56,8 +56,10 @@ def purity(y_true: ArrayLike, y_pred: ArrayLike) -> float:
 
 
 def nmi(y_true: ArrayLike, y_pred: ArrayLike) -> float:
-    """Normalised mutual information (arithmetic normalisation, scikit-learn's default)."""
-    return float(normalized_mutual_info_score(_as_labels(y_true, "y_true"), _as_labels(y_pred, "y_pred")))
+    """Normalised mutual information (arithmetic normalisation, scikit-learn's default), in [0, 1]: scikit-learn's
+    float rounding can land an ulp outside (1.0000000000000002 for some identical labellings)."""
+    value = normalized_mutual_info_score(_as_labels(y_true, "y_true"), _as_labels(y_pred, "y_pred"))
+    return float(min(max(value, 0.0), 1.0))
 
 
 def ari(y_true: ArrayLike, y_pred: ArrayLike) -> float:
