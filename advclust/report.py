@@ -260,13 +260,14 @@ def committed_sentences(records: Sequence[dict[str, Any]], metric: str = "acc", 
     for groups in settings.values():
         firsts, differing = _differing_parameters(groups)
         for params, group in zip(firsts, groups):
-            _setting_lines(lines, group, [(k, params.get(k)) for k in differing if k != "n_iterations"], metric, last)
+            lines += _setting_lines(group, [(k, params.get(k)) for k in differing if k != "n_iterations"], metric, last)
     return "\n".join(lines)
 
 
-def _setting_lines(lines: list[str], group: Sequence[dict[str, Any]], setting: Sequence[tuple[str, Any]],
-                   metric: str, last: int) -> None:
+def _setting_lines(group: Sequence[dict[str, Any]], setting: Sequence[tuple[str, Any]], metric: str,
+                   last: int) -> list[str]:
     """:func:`committed_sentences`' lines for the seeds of one setting, named by ``setting`` where it is not empty."""
+    lines = []
     for record in group:
         values = last_evaluations(record, metric, last)
         name = runner.DISPLAY_NAMES.get(record["method"], record["method"])
@@ -284,6 +285,7 @@ def _setting_lines(lines: list[str], group: Sequence[dict[str, Any]], setting: S
     if len(finals) > 1:
         lines.append(f"- Median of these {len(finals)} seeds: {metric.upper()} {statistics.median(finals):.3f} "
                      f"(from {finals[0]:.3f} to {finals[-1]:.3f}).")
+    return lines
 
 
 def record_dataset(record: dict[str, Any]) -> str:

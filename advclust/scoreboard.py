@@ -12,7 +12,8 @@ import pandas as pd
 
 from advclust import reference, report, runner, sweep
 
-#: The datasets of the data layer that the scoreboard covers: its columns (every one a paper prints an ACC for).
+#: The datasets of the data layer that the scoreboard covers, its columns: every one a paper prints an ACC for, and
+#: digits, the 1 797 small images every method runs on in under a minute (no paper scores them).
 DATASETS = ("digits", "mnist", "fashion-mnist", "artifact-mnist", "usps700", "mnist-imbalanced-1", "mnist-imbalanced-3",
             "orl", "cifar10-resnet50")
 #: How the papers' tables name a dataset where it differs (ORL: the identity task; the features: their images).
