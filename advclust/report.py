@@ -248,24 +248,26 @@ def _verdict(gain: float, ratio: float, min_gain: float = TREND_MIN_GAIN) -> str
     return "still rising" if gain >= min_gain and ratio >= 2 else "not rising"
 
 
-def committed_sentences(records: Sequence[dict[str, Any]], metric: str = "acc", last: int = 4) -> str:
+def committed_sentences(records: Sequence[dict[str, Any]], metric: str = "acc", last: int = 4,
+                        steps: str = "generator steps") -> str:
     """One Markdown line per committed record: its final ``metric``, budget, hours and device, its last ``last``
     evaluations, its :func:`curve_gain` and :func:`curve_trend`, and its prior's own score where it has one
     (SIMI-ClusterGAN's ``prior_acc``); after the seeds of one setting, where there are several, their median. Where
     one method has records of several settings on one dataset, each line names the parameters that set it apart
-    (besides its step count, which every line states)."""
+    (besides its step count, which every line states in ``steps``, the unit of its ``n_iterations``)."""
     lines, settings = [], {}
     for _, group in configurations(records):  # the seeds of one setting together, by method and dataset
         settings.setdefault((group[0]["method"], group[0]["dataset"]), []).append(group)
     for groups in settings.values():
         firsts, differing = _differing_parameters(groups)
         for params, group in zip(firsts, groups):
-            lines += _setting_lines(group, [(k, params.get(k)) for k in differing if k != "n_iterations"], metric, last)
+            setting = [(k, params.get(k)) for k in differing if k != "n_iterations"]
+            lines += _setting_lines(group, setting, metric, last, steps)
     return "\n".join(lines)
 
 
 def _setting_lines(group: Sequence[dict[str, Any]], setting: Sequence[tuple[str, Any]], metric: str,
-                   last: int) -> list[str]:
+                   last: int, steps: str) -> list[str]:
     """:func:`committed_sentences`' lines for the seeds of one setting, named by ``setting`` where it is not empty."""
     lines = []
     for record in group:
@@ -279,7 +281,7 @@ def _setting_lines(group: Sequence[dict[str, Any]], setting: Sequence[tuple[str,
         lines.append(
             f"- Committed {record['profile']} record, {name} on {record_dataset(record)}, seed {record['seed']}: "
             f"{metric.upper()} {record['metrics'][metric]:.3f} after {record['params']['n_iterations']} "
-            f"generator steps ({record['wall_seconds'] / 3600:.1f} h, {device_label(record['device'])}); its "
+            f"{steps} ({record['wall_seconds'] / 3600:.1f} h, {device_label(record['device'])}); its "
             f"last evaluations read {', '.join(f'{v:.3f}' for v in values)}{trend}.")
     finals = sorted(r["metrics"][metric] for r in group if metric in r.get("metrics", {}))
     if len(finals) > 1:

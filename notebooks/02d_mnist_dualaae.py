@@ -140,7 +140,7 @@ display(Markdown(f"This execution ({profile} profile): {len(train)} training ima
 display(report.compare(results, tables=[("dual-aae", "I")], metrics=("acc", "purity", "nmi", "ari")))
 longer = report.committed("dual-aae", "mnist")  # longer profiles' records
 if longer:
-    display(Markdown(report.committed_sentences(longer) + "\n" + report.pace_sentences(
+    display(Markdown(report.committed_sentences(longer, steps="iterations") + "\n" + report.pace_sentences(
         longer, ("dual-aae", "I"), settles=", where Dual-AAE Fig. 3 has ACC settle within about 20 epochs in all")))
 if not any(record["profile"] == "paper" for record in longer):
     display(Markdown(report.committed_command("dual-aae", "mnist")))

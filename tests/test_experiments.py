@@ -289,6 +289,7 @@ def test_committed_sentences_say_whether_the_last_evaluations_still_rise():
                              "noise of its evaluations: not rising.")  # a gain of a point or more says why
     assert report.trend_words(settled) == "gains +0.007: not rising"  # under a point: no reason needed
     assert len(lines) == 2  # two settings (5000 and 4000 steps), one seed each: no median
+    assert "ACC 0.700 after 5000 iterations (1.0 h" in report.committed_sentences([rising], steps="iterations")
     with_prior = {**rising, "metrics": {"acc": 0.7, "prior_acc": 0.72}}  # SIMI-ClusterGAN's P_phi on its own
     assert report.committed_sentences([with_prior]).endswith(
         "gains +0.400: still rising; its prior P_phi alone (phase 1) scores 0.720.")
